@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# hv: build the module, libhv, hvctl and the selftests; run the tests.
+#
+#   make               everything for the running kernel (KVER=... for another)
+#   make check         every test, inside emulated AMD-V (QEMU TCG) hosts
+#   make check-native  the same suite on this host, with hv.ko loaded
+#   make demo          a sample guest under hvctl in the emulated host
+#   make lint          checkpatch --strict, sparse and W=1 on module/
+#   make install       libhv, hvctl and headers under PREFIX (DESTDIR aware)
+
+KVER	?= $(shell uname -r)
+KDIR	?= /lib/modules/$(KVER)/build
+PREFIX	?= /usr/local
+export KVER KDIR PREFIX
+
+TOP	:= $(CURDIR)
+export TOP
+
+all: module lib cli selftests
+
+module:
+	$(MAKE) -C $(KDIR) M=$(TOP) modules
+
+lib:
+	$(MAKE) -C lib
+
+cli: lib
+	$(MAKE) -C cli
+
+selftests: lib
+	$(MAKE) -C selftests
+
+# Userspace unit tests of libhv: need no module.
+test-lib: lib
+	$(MAKE) -C lib test
+
+check:
+	selftests/testbed/check.sh
+
+check-native: lib cli selftests
+	selftests/testbed/native.sh
+
+demo:
+	selftests/testbed/demo.sh
+
+lint:
+	selftests/testbed/lint.sh
+
+install: lib cli
+	$(MAKE) -C lib install
+	$(MAKE) -C cli install
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(TOP) clean
+	$(MAKE) -C lib clean
+	$(MAKE) -C cli clean
+	$(MAKE) -C selftests clean
+	rm -rf build
+
+.PHONY: all module lib cli selftests test-lib check check-native demo lint \
+	install clean

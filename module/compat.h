@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one place where hv adapts to kernel interfaces that change between
+ * versions. compat-gen.h is produced by compat-probe.sh from the headers of
+ * the kernel being built against; nothing else in hv tests versions.
+ */
+#ifndef HV_COMPAT_H
+#define HV_COMPAT_H
+
+#include <linux/mm.h>
+#include <asm/fpu/api.h>
+#include <asm/reboot.h>
+
+#include "compat-gen.h"
+
+#ifndef HV_HAVE_FPU_GUEST
+#error "hv needs the guest FPU API (fpu_alloc_guest_fpstate, Linux 5.16+)"
+#endif
+
+#ifndef HV_HAVE_GUP_UNLOCKED
+#error "hv needs get_user_pages_unlocked()"
+#endif
+
+/* Take a reference on the page backing @addr in current->mm. */
+static inline int hv_get_user_page(unsigned long addr, bool write,
+				   struct page **page)
+{
+	long n = get_user_pages_unlocked(addr, 1, page,
+					 write ? FOLL_WRITE : 0);
+
+	if (n == 1)
+		return 0;
+	return n < 0 ? n : -EFAULT;
+}
+
+static inline int hv_fpu_from_uabi(struct fpu_guest *fpu, const void *buf,
+				   u64 xcr0)
+{
+	u32 pkru = 0;
+
+	return fpu_copy_uabi_to_guest_fpstate(fpu, buf, xcr0, &pkru);
+}
+
+/* The guest's FPU state in the XSAVE UABI layout, all components it has. */
+static inline void hv_fpu_to_uabi(struct fpu_guest *fpu, void *buf,
+				  unsigned int size)
+{
+#ifdef HV_HAVE_FPU_TO_UABI_XFEATURES
+	fpu_copy_guest_fpstate_to_uabi(fpu, buf, size, fpu->fpstate->user_xfeatures, 0);
+#else
+	fpu_copy_guest_fpstate_to_uabi(fpu, buf, size, 0);
+#endif
+}
+
+/*
+ * The emergency (crash/reboot) hook that turns virtualization off. Where
+ * the kernel has none, it disables SVM itself on the emergency path.
+ */
+#ifdef HV_HAVE_EMERGENCY_VIRT_CB
+typedef cpu_emergency_virt_cb hv_emergency_cb;
+#define hv_emergency_register(cb)	cpu_emergency_register_virt_callback(cb)
+#define hv_emergency_unregister(cb)	cpu_emergency_unregister_virt_callback(cb)
+#else
+typedef void (hv_emergency_cb)(void);
+static inline void hv_emergency_register(hv_emergency_cb *cb) { }
+static inline void hv_emergency_unregister(hv_emergency_cb *cb) { }
+#endif
+
+#endif /* HV_COMPAT_H */

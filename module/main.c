@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hv: module entry, /dev/hv and the system ioctls.
+ *
+ * Virtualization (EFER.SVME / VMXON) is turned on on every online CPU when
+ * the first VM is created and off again when the last one goes away, so hv
+ * holds the hardware only while it needs it and coexists with KVM when
+ * either of them is idle.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/miscdevice.h>
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/fs.h>
+#include <asm/fpu/xcr.h>
+#include <asm/cpufeature.h>
+
+#include "hv.h"
+
+const struct hv_arch_ops *hv_ops;
+u64 hv_host_xcr0;
+u64 hv_guest_xcr0_mask;
+unsigned int hv_gpa_bits;
+
+/* Guest XCR0 bits hv context-switches through the guest FPU state. */
+#define HV_XCR0_GUEST_BITS	(XFEATURE_MASK_FP | XFEATURE_MASK_SSE | \
+				 XFEATURE_MASK_YMM | XFEATURE_MASK_AVX512)
+
+static DEFINE_MUTEX(hv_virt_lock);
+static unsigned int hv_virt_users;	/* VMs alive; under hv_virt_lock */
+static struct cpumask hv_virt_cpus;	/* CPUs where hv enabled virt */
+static int hv_cpuhp_state;
+
+/* The host's TSC_AUX on each CPU, restored after the guest's (run.c). */
+DEFINE_PER_CPU(u64, hv_host_tsc_aux);
+
+static void hv_cpu_enable_fn(void *failed)
+{
+	if (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID))
+		rdmsrl(MSR_TSC_AUX, *this_cpu_ptr(&hv_host_tsc_aux));
+	if (hv_ops->cpu_enable())
+		atomic_inc(failed);
+	else
+		cpumask_set_cpu(smp_processor_id(), &hv_virt_cpus);
+}
+
+static void hv_cpu_disable_fn(void *unused)
+{
+	if (cpumask_test_and_clear_cpu(smp_processor_id(), &hv_virt_cpus))
+		hv_ops->cpu_disable();
+}
+
+/**
+ * hv_virt_get() - make sure virtualization is on on every online CPU
+ *
+ * Return: 0, or -EBUSY when another hypervisor already owns SVM/VMX on
+ * some CPU (nothing is left enabled then).
+ */
+int hv_virt_get(void)
+{
+	atomic_t failed = ATOMIC_INIT(0);
+	int ret = 0;
+
+	cpus_read_lock();
+	mutex_lock(&hv_virt_lock);
+	if (hv_virt_users == 0) {
+		on_each_cpu(hv_cpu_enable_fn, &failed, 1);
+		if (atomic_read(&failed)) {
+			on_each_cpu(hv_cpu_disable_fn, NULL, 1);
+			pr_err_ratelimited("%s is in use by another hypervisor (kvm_%s with VMs, or kvm.enable_virt_at_load?): cannot create a VM\n",
+					   hv_ops->name,
+					   hv_ops->backend == HV_BACKEND_SVM ? "amd" : "intel");
+			ret = -EBUSY;
+		}
+	}
+	if (!ret)
+		hv_virt_users++;
+	mutex_unlock(&hv_virt_lock);
+	cpus_read_unlock();
+	return ret;
+}
+
+/**
+ * hv_virt_put() - drop a VM's hold on virtualization; off with the last one
+ */
+void hv_virt_put(void)
+{
+	cpus_read_lock();
+	mutex_lock(&hv_virt_lock);
+	if (!WARN_ON_ONCE(hv_virt_users == 0) && --hv_virt_users == 0)
+		on_each_cpu(hv_cpu_disable_fn, NULL, 1);
+	mutex_unlock(&hv_virt_lock);
+	cpus_read_unlock();
+}
+
+/* CPU hotplug: a CPU coming online while VMs exist must be able to run them. */
+static int hv_cpu_online(unsigned int cpu)
+{
+	atomic_t failed = ATOMIC_INIT(0);
+	unsigned long flags;
+
+	if (!hv_virt_users)
+		return 0;
+	local_irq_save(flags);
+	hv_cpu_enable_fn(&failed);
+	local_irq_restore(flags);
+	if (atomic_read(&failed)) {
+		pr_err("CPU %u: %s in use by someone else, keeping it offline\n",
+		       cpu, hv_ops->name);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static int hv_cpu_offline(unsigned int cpu)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	hv_cpu_disable_fn(NULL);
+	local_irq_restore(flags);
+	return 0;
+}
+
+static long hv_check_cap(unsigned long cap)
+{
+	switch (cap) {
+	case HV_CAP_BACKEND:
+		return hv_ops->backend;
+	case HV_CAP_MAX_VCPUS:
+		return HV_MAX_VCPUS;
+	case HV_CAP_NR_MEMSLOTS:
+		return HV_MAX_MEMSLOTS;
+	case HV_CAP_RUN_SIZE:
+		return PAGE_SIZE;
+	case HV_CAP_GPA_BITS:
+		return hv_gpa_bits;
+	case HV_CAP_STATS:
+		return HV_STAT_NR;
+	case HV_CAP_READONLY_MEM:
+	case HV_CAP_SYNC_REGS:
+	case HV_CAP_XSAVE:
+	case HV_CAP_NMI:
+	case HV_CAP_MMIO:
+	case HV_CAP_KICK:
+	case HV_CAP_NESTED_PAGING:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static long hv_dev_ioctl(struct file *file, unsigned int cmd,
+			 unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case HV_GET_API_VERSION:
+		return arg ? -EINVAL : HV_API_VERSION;
+	case HV_CHECK_CAP:
+		return hv_check_cap(arg);
+	case HV_CREATE_VM:
+		return arg ? -EINVAL : hv_vm_create();
+	case HV_GET_MSR_LIST:
+		return hv_ioctl_get_msr_list(argp);
+	case HV_GET_SUPPORTED_CPUID:
+		return hv_ioctl_get_supported_cpuid(argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations hv_dev_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= hv_dev_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static struct miscdevice hv_dev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "hv",
+	.fops	= &hv_dev_fops,
+	.mode	= 0660,
+};
+
+/* Each backend's probe declines CPUs of the other vendor silently. */
+static const struct hv_arch_ops *const hv_backends[] = {
+	&hv_svm_ops,
+	&hv_vmx_ops,
+};
+
+static int __init hv_pick_backend(void)
+{
+	int i, ret = -ENODEV;
+
+	for (i = 0; i < ARRAY_SIZE(hv_backends); i++) {
+		ret = hv_backends[i]->probe();
+		if (!ret) {
+			hv_ops = hv_backends[i];
+			return 0;
+		}
+		if (ret != -ENODEV)
+			return ret;
+	}
+	pr_err("no usable hardware virtualization (AMD-V or VT-x) on this CPU\n");
+	return ret;
+}
+
+static int __init hv_init(void)
+{
+	int ret;
+
+	ret = hv_pick_backend();
+	if (ret)
+		return ret;
+
+	if (boot_cpu_has(X86_FEATURE_OSXSAVE))
+		hv_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	else
+		hv_host_xcr0 = XFEATURE_MASK_FP | XFEATURE_MASK_SSE;
+	hv_guest_xcr0_mask = hv_host_xcr0 & HV_XCR0_GUEST_BITS;
+	hv_gpa_bits = min_t(unsigned int, boot_cpu_data.x86_phys_bits,
+			    HV_MAX_GPA_BITS);
+
+	ret = hv_cpuid_init();
+	if (ret)
+		return ret;
+	ret = hv_ops->hardware_setup();
+	if (ret)
+		goto err_cpuid;
+	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "hv:online",
+					hv_cpu_online, hv_cpu_offline);
+	if (ret < 0)
+		goto err_hardware;
+	hv_cpuhp_state = ret;
+	ret = misc_register(&hv_dev);
+	if (ret)
+		goto err_cpuhp;
+
+	pr_info("backend %s, API version %d, %u-bit guest-physical addresses\n",
+		hv_ops->name, HV_API_VERSION, hv_gpa_bits);
+	return 0;
+
+err_cpuhp:
+	cpuhp_remove_state_nocalls(hv_cpuhp_state);
+err_hardware:
+	hv_ops->hardware_unsetup();
+err_cpuid:
+	hv_cpuid_exit();
+	return ret;
+}
+
+static void __exit hv_exit(void)
+{
+	misc_deregister(&hv_dev);
+	cpuhp_remove_state_nocalls(hv_cpuhp_state);
+	hv_ops->hardware_unsetup();
+	hv_cpuid_exit();
+}
+
+module_init(hv_init);
+module_exit(hv_exit);
+
+MODULE_DESCRIPTION("hv: a hypervisor with nested paging for AMD-V and VT-x");
+MODULE_LICENSE("GPL");

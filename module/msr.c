@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hv: the MSRs a guest has. Guest RDMSR/WRMSR of anything else raises #GP
+ * (the hardware MSR never changes); userspace reaches the same list through
+ * HV_VCPU_GET/SET_MSRS. State the hardware keeps in the VMCB/VMCS (syscall,
+ * sysenter, PAT, TSC offset, FS/GS bases) is the backend's; the rest lives
+ * in struct hv_vcpu.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/msr-index.h>
+
+#include "hv.h"
+
+static const u32 hv_msr_list[] = {
+	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
+	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
+	MSR_IA32_TSC, MSR_TSC_AUX, MSR_IA32_CR_PAT, MSR_EFER,
+	MSR_IA32_MISC_ENABLE, MSR_IA32_APICBASE,
+};
+
+static bool hv_msr_listed(u32 index)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(hv_msr_list); i++)
+		if (hv_msr_list[i] == index)
+			return true;
+	return false;
+}
+
+static bool hv_has_tsc_aux(void)
+{
+	return boot_cpu_has(X86_FEATURE_RDTSCP) ||
+	       boot_cpu_has(X86_FEATURE_RDPID);
+}
+
+int hv_msr_get(struct hv_vcpu *vcpu, u32 index, u64 *data)
+{
+	struct hv_sregs s;
+
+	if (!hv_msr_listed(index))
+		return -ENOENT;
+	switch (index) {
+	case MSR_TSC_AUX:
+		if (!hv_has_tsc_aux())
+			return -ENOENT;
+		*data = vcpu->tsc_aux;
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		*data = vcpu->misc_enable;
+		return 0;
+	case MSR_IA32_APICBASE:
+		*data = vcpu->apic_base;
+		return 0;
+	case MSR_EFER:
+		hv_get_sregs(vcpu, &s);
+		*data = s.efer;
+		return 0;
+	default:
+		return hv_ops->get_msr(vcpu, index, data);
+	}
+}
+
+/*
+ * EFER through WRMSR: LME may change only while paging is off, and LMA is
+ * the CPU's to set (SDM vol. 3, 10.8.5; APM vol. 2, 14.6.1).
+ */
+static int hv_msr_set_efer(struct hv_vcpu *vcpu, u64 data, bool host)
+{
+	struct hv_sregs s;
+
+	hv_get_sregs(vcpu, &s);
+	if (!host) {
+		data = (data & ~EFER_LMA) | (s.efer & EFER_LMA);
+		if ((s.cr0 & X86_CR0_PG) && ((data ^ s.efer) & EFER_LME))
+			return -EINVAL;
+	}
+	s.efer = data;
+	return hv_set_sregs(vcpu, &s);
+}
+
+/**
+ * hv_msr_set() - write an MSR of the list
+ * @vcpu: the vCPU.
+ * @index: MSR number.
+ * @data: value.
+ * @host: written by userspace (may set what a guest may not, e.g. LMA).
+ *
+ * Return: 0, -ENOENT for an MSR not in the list, -EINVAL for a bad value.
+ */
+int hv_msr_set(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
+{
+	if (!hv_msr_listed(index))
+		return -ENOENT;
+	switch (index) {
+	case MSR_TSC_AUX:
+		if (!hv_has_tsc_aux())
+			return -ENOENT;
+		if (data >> 32)
+			return -EINVAL;
+		vcpu->tsc_aux = data;
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		/* The guest can't change what its CPU model reports. */
+		if (!host)
+			return data == vcpu->misc_enable ? 0 : -EINVAL;
+		vcpu->misc_enable = data;
+		return 0;
+	case MSR_IA32_APICBASE:
+		if (!hv_apic_base_valid(data))
+			return -EINVAL;
+		vcpu->apic_base = data;
+		return 0;
+	case MSR_EFER:
+		return hv_msr_set_efer(vcpu, data, host);
+	default:
+		return hv_ops->set_msr(vcpu, index, data);
+	}
+}
+
+long hv_ioctl_get_msr_list(void __user *argp)
+{
+	struct hv_msr_list __user *ul = argp;
+	struct hv_msr_list l;
+	u32 n = ARRAY_SIZE(hv_msr_list);
+
+	if (copy_from_user(&l, ul, sizeof(l)))
+		return -EFAULT;
+	if (l.padding)
+		return -EINVAL;
+	if (l.nmsrs < n) {
+		l.nmsrs = n;
+		return copy_to_user(ul, &l, sizeof(l)) ? -EFAULT : -E2BIG;
+	}
+	if (copy_to_user(u64_to_user_ptr(l.indices), hv_msr_list,
+			 sizeof(hv_msr_list)))
+		return -EFAULT;
+	l.nmsrs = n;
+	return copy_to_user(ul, &l, sizeof(l)) ? -EFAULT : 0;
+}
+
+/* HV_VCPU_GET_MSRS / HV_VCPU_SET_MSRS: returns the entries processed. */
+long hv_vcpu_ioctl_msrs(struct hv_vcpu *vcpu, void __user *argp, bool set)
+{
+	struct hv_msr_entry *e;
+	struct hv_msrs m;
+	long i;
+
+	if (copy_from_user(&m, argp, sizeof(m)))
+		return -EFAULT;
+	if (m.padding)
+		return -EINVAL;
+	if (m.nmsrs > HV_MAX_MSR_ENTRIES)
+		return -E2BIG;
+	e = memdup_user(u64_to_user_ptr(m.entries), m.nmsrs * sizeof(*e));
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+
+	for (i = 0; i < m.nmsrs; i++) {
+		if (e[i].reserved)
+			break;
+		if (set ? hv_msr_set(vcpu, e[i].index, e[i].data, true) :
+			  hv_msr_get(vcpu, e[i].index, &e[i].data))
+			break;
+	}
+	if (!set && copy_to_user(u64_to_user_ptr(m.entries), e,
+				 i * sizeof(*e)))
+		i = -EFAULT;
+	kfree(e);
+	return i;
+}

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hv: HV_VCPU_RUN - the run loop, guest entry, event injection and the
+ * completion of instructions that userspace finished.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/sched/signal.h>
+#include <linux/smp.h>
+#include <asm/debugreg.h>
+#include <asm/fpu/xcr.h>
+#include <asm/msr.h>
+#include <asm/traps.h>
+
+#include "hv.h"
+
+/* The vCPU whose state is loaded on each CPU (see hv_arch_ops.vcpu_load). */
+static DEFINE_PER_CPU(struct hv_vcpu *, hv_loaded_vcpu);
+
+bool hv_xcr0_valid(u64 xcr0)
+{
+	if (!(xcr0 & XFEATURE_MASK_FP) || xcr0 & ~hv_guest_xcr0_mask)
+		return false;
+	/* AVX needs SSE state; AVX-512 needs AVX and all three of its parts. */
+	if ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE))
+		return false;
+	if (xcr0 & XFEATURE_MASK_AVX512)
+		return (xcr0 & XFEATURE_MASK_YMM) &&
+		       (xcr0 & XFEATURE_MASK_AVX512) == XFEATURE_MASK_AVX512;
+	return true;
+}
+
+static void hv_ipi_noop(void *unused)
+{
+}
+
+/**
+ * hv_vcpu_kick() - make the vCPU leave HV_VCPU_RUN with HV_EXIT_INTERRUPTED
+ * @vcpu: any vCPU; may be called from any thread.
+ *
+ * The request stays set until a RUN consumes it, so a kick that arrives
+ * before RUN starts is not lost.
+ */
+void hv_vcpu_kick(struct hv_vcpu *vcpu)
+{
+	int cpu;
+
+	set_bit(HV_REQ_KICK, &vcpu->requests);
+	smp_mb__after_atomic();
+	cpu = READ_ONCE(vcpu->cpu);
+	if (READ_ONCE(vcpu->mode) == HV_IN_GUEST && cpu >= 0 &&
+	    cpu != raw_smp_processor_id())
+		smp_call_function_single(cpu, hv_ipi_noop, NULL, 0);
+}
+
+static int hv_exit_to_user(struct hv_vcpu *vcpu, u32 reason)
+{
+	vcpu->run->exit_reason = reason;
+	return 0;
+}
+
+/* Apply what userspace supplied for the instruction that exited last. */
+static int hv_complete_pending(struct hv_vcpu *vcpu)
+{
+	struct hv_pending_io *p = &vcpu->pending;
+	struct hv_run *run = vcpu->run;
+	u64 val;
+
+	switch (p->kind) {
+	case HV_COMPLETE_NONE:
+		return 0;
+	case HV_COMPLETE_PIO_IN:
+		memcpy(&val, run->io_data, sizeof(val));
+		hv_gpr_write(vcpu, HV_RAX, p->size, val);
+		break;
+	case HV_COMPLETE_STRING_IO:
+		return hv_complete_string_io(vcpu);
+	case HV_COMPLETE_MMIO_READ:
+		hv_complete_mmio_read(vcpu, run->mmio.data);
+		break;
+	case HV_COMPLETE_HYPERCALL:
+		vcpu->gprs[HV_RAX] = run->hypercall.ret;
+		break;
+	}
+	vcpu->rip = p->next_rip;
+	p->kind = HV_COMPLETE_NONE;
+	return 0;
+}
+
+static int hv_load_dirty_regs(struct hv_vcpu *vcpu)
+{
+	struct hv_run *run = vcpu->run;
+	u32 dirty = READ_ONCE(run->dirty_regs);
+	int ret;
+
+	if (dirty & ~HV_SYNC_ALL)
+		return -EINVAL;
+	if (dirty & HV_SYNC_REGS) {
+		ret = hv_set_regs(vcpu, &run->regs);
+		if (ret)
+			return ret;
+	}
+	if (dirty & HV_SYNC_SREGS) {
+		ret = hv_set_sregs(vcpu, &run->sregs);
+		if (ret)
+			return ret;
+	}
+	run->dirty_regs = 0;
+	return 0;
+}
+
+static void hv_sync_run_page(struct hv_vcpu *vcpu)
+{
+	struct hv_run *run = vcpu->run;
+	u32 sync = READ_ONCE(run->sync_regs);
+	struct hv_sregs sregs;
+
+	hv_get_sregs(vcpu, &sregs);
+	if (sync & HV_SYNC_REGS)
+		hv_get_regs(vcpu, &run->regs);
+	if (sync & HV_SYNC_SREGS)
+		run->sregs = sregs;
+	run->cr8 = sregs.cr8;
+	run->if_flag = !!(vcpu->rflags & X86_EFLAGS_IF);
+	run->ready_for_interrupt = !vcpu->events.irq_pending &&
+				   hv_ops->interrupt_allowed(vcpu);
+}
+
+/*
+ * Queue at most one event for this entry: an exception first, then an NMI,
+ * then an external interrupt (SDM vol. 3, 6.9 priorities), and ask for an
+ * exit when what is left could be delivered. Called with IRQs off.
+ */
+static void hv_inject_events(struct hv_vcpu *vcpu)
+{
+	struct hv_events *ev = &vcpu->events;
+	bool want_window = vcpu->run->request_interrupt_window;
+
+	if (!hv_ops->event_in_flight(vcpu)) {
+		if (ev->exc_pending) {
+			hv_ops->inject(vcpu, HV_INJECT_EXCEPTION, ev->exc_vector,
+				       ev->exc_has_error, ev->exc_error);
+			ev->exc_pending = false;
+		} else if (ev->nmi_pending && !ev->nmi_masked &&
+			   hv_ops->nmi_allowed(vcpu)) {
+			hv_ops->inject(vcpu, HV_INJECT_NMI, X86_TRAP_NMI, false,
+				       0);
+			ev->nmi_pending = false;
+			ev->nmi_masked = true;
+		} else if (ev->irq_pending && hv_ops->interrupt_allowed(vcpu)) {
+			hv_ops->inject(vcpu, HV_INJECT_IRQ, ev->irq_vector,
+				       false, 0);
+			ev->irq_pending = false;
+		}
+	}
+	if (ev->nmi_pending)
+		hv_ops->request_window(vcpu, true);
+	if (ev->irq_pending || want_window)
+		hv_ops->request_window(vcpu, false);
+}
+
+/*
+ * Host state the hardware does not switch, swapped around the guest with
+ * IRQs off: XCR0 (the guest's FPU registers are already loaded through
+ * fpu_swap_kvm_fpstate) and TSC_AUX. Debug registers stay the host's since
+ * guest DR accesses are emulated; the breakpoints the host had armed are
+ * re-armed after the exit because VMRUN/VM exit leave DR7 disabled.
+ */
+static void hv_guest_state_enter(struct hv_vcpu *vcpu)
+{
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+	if (vcpu->xcr0 != hv_host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
+	if (vcpu->tsc_aux != this_cpu_read(hv_host_tsc_aux))
+		wrmsrl(MSR_TSC_AUX, vcpu->tsc_aux);
+}
+
+static void hv_guest_state_exit(struct hv_vcpu *vcpu)
+{
+	if (vcpu->tsc_aux != this_cpu_read(hv_host_tsc_aux))
+		wrmsrl(MSR_TSC_AUX, this_cpu_read(hv_host_tsc_aux));
+	if (vcpu->xcr0 != hv_host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, hv_host_xcr0);
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
+}
+
+/*
+ * Enter the guest once. Returns false if a kick, signal or reschedule
+ * arrived after the checks in the loop: those must end or delay the entry,
+ * never wait for the next exit.
+ */
+static bool hv_enter_guest(struct hv_vcpu *vcpu)
+{
+	int cpu;
+
+	local_irq_disable();
+	cpu = smp_processor_id();
+	if (vcpu->cpu != cpu || this_cpu_read(hv_loaded_vcpu) != vcpu) {
+		hv_ops->vcpu_load(vcpu, cpu);
+		WRITE_ONCE(vcpu->cpu, cpu);
+		this_cpu_write(hv_loaded_vcpu, vcpu);
+	}
+
+	WRITE_ONCE(vcpu->mode, HV_IN_GUEST);
+	/* Pairs with the barrier in hv_vcpu_kick() / hv_flush_remote_tlbs(). */
+	smp_mb();
+	if (test_bit(HV_REQ_KICK, &vcpu->requests) || need_resched() ||
+	    signal_pending(current)) {
+		WRITE_ONCE(vcpu->mode, HV_OUTSIDE_GUEST);
+		local_irq_enable();
+		return false;
+	}
+	if (test_and_clear_bit(HV_REQ_TLB_FLUSH, &vcpu->requests))
+		hv_ops->flush_tlb(vcpu);
+	hv_inject_events(vcpu);
+
+	hv_guest_state_enter(vcpu);
+	hv_ops->run(vcpu);
+	hv_guest_state_exit(vcpu);
+
+	WRITE_ONCE(vcpu->mode, HV_OUTSIDE_GUEST);
+	vcpu->stats[HV_STAT_EXITS]++;
+	/* The host interrupt that ended the guest, if any, is taken here. */
+	local_irq_enable();
+	return true;
+}
+
+static bool hv_irq_window_open(struct hv_vcpu *vcpu)
+{
+	return vcpu->run->request_interrupt_window &&
+	       !vcpu->events.irq_pending && !hv_ops->event_in_flight(vcpu) &&
+	       hv_ops->interrupt_allowed(vcpu);
+}
+
+/* The loop: 1 from a handler means "again", anything else returns. */
+static int hv_run_loop(struct hv_vcpu *vcpu)
+{
+	int ret;
+
+	for (;;) {
+		if (READ_ONCE(vcpu->run->immediate_exit) ||
+		    test_and_clear_bit(HV_REQ_KICK, &vcpu->requests) ||
+		    signal_pending(current)) {
+			hv_exit_to_user(vcpu, HV_EXIT_INTERRUPTED);
+			return -EINTR;
+		}
+		if (hv_irq_window_open(vcpu))
+			return hv_exit_to_user(vcpu, HV_EXIT_IRQ_WINDOW_OPEN);
+		cond_resched();
+
+		if (!hv_enter_guest(vcpu))
+			continue;
+		ret = hv_ops->handle_exit(vcpu);
+		if (ret <= 0)
+			return ret;
+	}
+}
+
+/**
+ * hv_vcpu_run() - HV_VCPU_RUN
+ * @vcpu: the vCPU; caller holds vcpu->mutex and is in the VM's mm.
+ *
+ * Return: 0 with an exit in the run page, -EINTR with HV_EXIT_INTERRUPTED,
+ * or a negative errno when the run page asked for something invalid.
+ */
+long hv_vcpu_run(struct hv_vcpu *vcpu)
+{
+	long ret;
+
+	ret = hv_complete_pending(vcpu);
+	if (!ret)
+		ret = hv_load_dirty_regs(vcpu);
+	if (ret)
+		return ret;
+	vcpu->run->exit_reason = HV_EXIT_NONE;
+
+	fpu_swap_kvm_fpstate(&vcpu->fpu, true);
+	ret = hv_run_loop(vcpu);
+	fpu_swap_kvm_fpstate(&vcpu->fpu, false);
+
+	hv_sync_run_page(vcpu);
+	vcpu->stats[HV_STAT_USER_EXITS]++;
+	return ret;
+}

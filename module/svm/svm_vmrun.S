@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hv_svm_vmrun - enter an SVM guest once and come back.
+ *
+ * Called with GIF clear (CLGI) and RFLAGS.IF set: with V_INTR_MASKING the
+ * host IF at VMRUN decides whether physical interrupts end the guest, and
+ * GIF=0 keeps them from being taken here (APM vol. 2, 15.17 and 15.21.1).
+ *
+ * VMRUN saves and restores only part of the host state (APM 15.5.1); FS,
+ * GS, TR, LDTR, KernelGSbase, STAR/LSTAR/CSTAR/SFMASK and SYSENTER_* are
+ * switched here with VMSAVE/VMLOAD (APM 15.5.2), which is why nothing may
+ * touch per-CPU data between the two VMLOADs.
+ */
+#include <linux/linkage.h>
+#include <asm/asm.h>
+#include <asm/nospec-branch.h>
+
+#include "compat-gen.h"
+
+/* Offsets in struct hv_vcpu's gprs[] (enum hv_gpr); RAX and RSP are in the VMCB. */
+#define GPR_RCX		(1 * 8)
+#define GPR_RDX		(2 * 8)
+#define GPR_RBX		(3 * 8)
+#define GPR_RBP		(5 * 8)
+#define GPR_RSI		(6 * 8)
+#define GPR_RDI		(7 * 8)
+#define GPR_R8		(8 * 8)
+#define GPR_R9		(9 * 8)
+#define GPR_R10		(10 * 8)
+#define GPR_R11		(11 * 8)
+#define GPR_R12		(12 * 8)
+#define GPR_R13		(13 * 8)
+#define GPR_R14		(14 * 8)
+#define GPR_R15		(15 * 8)
+
+	.text
+
+/* void hv_svm_vmrun(u64 vmcb_pa, u64 host_save_pa, u64 *gprs) */
+SYM_FUNC_START(hv_svm_vmrun)
+	push %rbp
+	push %r15
+	push %r14
+	push %r13
+	push %r12
+	push %rbx
+
+	push %rdx		/* 16(%rsp): gprs */
+	push %rsi		/*  8(%rsp): host save area */
+	push %rdi		/*  0(%rsp): VMCB */
+
+	mov %rsi, %rax
+	vmsave %rax
+	mov %rdi, %rax
+	vmload %rax
+
+	mov %rdx, %rax
+	mov GPR_RCX(%rax), %rcx
+	mov GPR_RDX(%rax), %rdx
+	mov GPR_RBX(%rax), %rbx
+	mov GPR_RBP(%rax), %rbp
+	mov GPR_RSI(%rax), %rsi
+	mov GPR_RDI(%rax), %rdi
+	mov GPR_R8(%rax), %r8
+	mov GPR_R9(%rax), %r9
+	mov GPR_R10(%rax), %r10
+	mov GPR_R11(%rax), %r11
+	mov GPR_R12(%rax), %r12
+	mov GPR_R13(%rax), %r13
+	mov GPR_R14(%rax), %r14
+	mov GPR_R15(%rax), %r15
+	mov 0(%rsp), %rax
+
+#ifdef HV_HAVE_VM_CLEAR_CPU_BUFFERS
+	/* Clobbers EFLAGS.ZF only. */
+	VM_CLEAR_CPU_BUFFERS
+#endif
+	vmrun %rax
+
+	/* Host RAX and RSP are back (from the host save area); RAX = VMCB. */
+	mov 16(%rsp), %rax
+	mov %rcx, GPR_RCX(%rax)
+	mov %rdx, GPR_RDX(%rax)
+	mov %rbx, GPR_RBX(%rax)
+	mov %rbp, GPR_RBP(%rax)
+	mov %rsi, GPR_RSI(%rax)
+	mov %rdi, GPR_RDI(%rax)
+	mov %r8, GPR_R8(%rax)
+	mov %r9, GPR_R9(%rax)
+	mov %r10, GPR_R10(%rax)
+	mov %r11, GPR_R11(%rax)
+	mov %r12, GPR_R12(%rax)
+	mov %r13, GPR_R13(%rax)
+	mov %r14, GPR_R14(%rax)
+	mov %r15, GPR_R15(%rax)
+
+	mov 0(%rsp), %rax
+	vmsave %rax
+	mov 8(%rsp), %rax
+	vmload %rax
+
+	/* Stuff the RSB before the first RET after the guest ran. */
+	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RETPOLINE
+	/* RETBleed/SRSO: untrain the return predictor (clobbers AX, CX, DX). */
+	UNTRAIN_RET
+
+	/* Leave no guest value in a register the compiler may speculate on. */
+	xor %ecx, %ecx
+	xor %edx, %edx
+	xor %esi, %esi
+	xor %edi, %edi
+	xor %r8d, %r8d
+	xor %r9d, %r9d
+	xor %r10d, %r10d
+	xor %r11d, %r11d
+
+	add $24, %rsp
+	pop %rbx
+	pop %r12
+	pop %r13
+	pop %r14
+	pop %r15
+	pop %rbp
+	RET
+SYM_FUNC_END(hv_svm_vmrun)

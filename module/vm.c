@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hv: the VM object, its file descriptor and its memory slots.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/idr.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "hv.h"
+
+static DEFINE_IDA(hv_vm_ida);
+
+static void hv_vm_release(struct kref *kref)
+{
+	struct hv_vm *vm = container_of(kref, struct hv_vm, kref);
+	unsigned int i;
+
+	for (i = 0; i < HV_MAX_VCPUS; i++)
+		if (vm->vcpus[i])
+			hv_vcpu_free(vm->vcpus[i]);
+	mmu_notifier_unregister(&vm->notifier, vm->mm);
+	hv_ops->vm_destroy(vm);
+	hv_mmu_destroy(vm);
+	mmdrop(vm->mm);
+	free_cpumask_var(vm->flush_mask);
+	ida_free(&hv_vm_ida, vm->id);
+	kfree(vm);
+	hv_virt_put();
+}
+
+void hv_vm_put(struct hv_vm *vm)
+{
+	kref_put(&vm->kref, hv_vm_release);
+}
+
+/* Caller holds mmu_lock. */
+const struct hv_slot *hv_slot_find(struct hv_vm *vm, u64 gfn)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_slots; i++) {
+		const struct hv_slot *s = &vm->slots[i];
+
+		if (gfn >= s->gfn && gfn - s->gfn < s->npages)
+			return s;
+	}
+	return NULL;
+}
+
+static int hv_slot_index(struct hv_vm *vm, u32 id)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_slots; i++)
+		if (vm->slots[i].id == id)
+			return i;
+	return -1;
+}
+
+static bool hv_slot_overlaps(struct hv_vm *vm, u64 gfn, u64 npages)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_slots; i++) {
+		const struct hv_slot *s = &vm->slots[i];
+
+		if (gfn < s->gfn + s->npages && s->gfn < gfn + npages)
+			return true;
+	}
+	return false;
+}
+
+static int hv_memslot_check(const struct hv_memslot *m)
+{
+	u64 gpa_limit = 1ULL << hv_gpa_bits;
+
+	if (m->flags & ~HV_MEM_FLAGS_ALL)
+		return -EINVAL;
+	if (memchr_inv(m->reserved, 0, sizeof(m->reserved)))
+		return -EINVAL;
+	if (!m->size || !PAGE_ALIGNED(m->size) || !PAGE_ALIGNED(m->gpa) ||
+	    !PAGE_ALIGNED(m->uaddr))
+		return -EINVAL;
+	if (m->gpa + m->size < m->gpa || m->gpa + m->size > gpa_limit)
+		return -EINVAL;
+	if (m->uaddr + m->size < m->uaddr ||
+	    !access_ok(u64_to_user_ptr(m->uaddr), m->size))
+		return -EINVAL;
+	return 0;
+}
+
+static long hv_vm_set_memslot(struct hv_vm *vm, void __user *argp)
+{
+	struct hv_memslot m;
+	struct hv_slot *s;
+	u64 gfn, npages;
+	int ret;
+
+	if (copy_from_user(&m, argp, sizeof(m)))
+		return -EFAULT;
+	ret = hv_memslot_check(&m);
+	if (ret)
+		return ret;
+	gfn = m.gpa >> PAGE_SHIFT;
+	npages = m.size >> PAGE_SHIFT;
+
+	mutex_lock(&vm->lock);
+	spin_lock(&vm->mmu_lock);
+	if (hv_slot_index(vm, m.slot) >= 0 || hv_slot_overlaps(vm, gfn, npages))
+		ret = -EEXIST;
+	else if (vm->nr_slots == HV_MAX_MEMSLOTS)
+		ret = -ENOSPC;
+	if (!ret) {
+		s = &vm->slots[vm->nr_slots++];
+		s->id = m.slot;
+		s->flags = m.flags;
+		s->gfn = gfn;
+		s->npages = npages;
+		s->uaddr = m.uaddr;
+		/* A fault that found no slot here must not install MMIO state. */
+		vm->mmu_seq++;
+	}
+	spin_unlock(&vm->mmu_lock);
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
+static long hv_vm_delete_memslot(struct hv_vm *vm, unsigned long id)
+{
+	struct hv_slot slot;
+	int i;
+
+	if (id > U32_MAX)
+		return -EINVAL;
+
+	mutex_lock(&vm->lock);
+	spin_lock(&vm->mmu_lock);
+	i = hv_slot_index(vm, id);
+	if (i < 0) {
+		spin_unlock(&vm->mmu_lock);
+		mutex_unlock(&vm->lock);
+		return -ENOENT;
+	}
+	slot = vm->slots[i];
+	vm->slots[i] = vm->slots[--vm->nr_slots];
+	vm->mmu_seq++;
+	/* Unmap, flush every vCPU's TLB, then release the pages. */
+	hv_mmu_zap_slot(vm, &slot);
+	spin_unlock(&vm->mmu_lock);
+	mutex_unlock(&vm->lock);
+	return 0;
+}
+
+/*
+ * Copy to or from guest-physical memory, for the instruction emulator. Only
+ * the VM's own process calls this (vCPU thread), so the slot's user address
+ * is in current->mm; a slot that disappears meanwhile just makes the user
+ * copy fail.
+ */
+static int hv_guest_access(struct hv_vm *vm, u64 gpa, void *buf,
+			   unsigned int len, bool write)
+{
+	while (len) {
+		unsigned int n = min_t(unsigned int, len,
+				       PAGE_SIZE - offset_in_page(gpa));
+		const struct hv_slot *s;
+		unsigned long hva;
+		bool ro;
+
+		spin_lock(&vm->mmu_lock);
+		s = hv_slot_find(vm, gpa >> PAGE_SHIFT);
+		if (s) {
+			hva = s->uaddr + (gpa - (s->gfn << PAGE_SHIFT));
+			ro = s->flags & HV_MEM_READONLY;
+		}
+		spin_unlock(&vm->mmu_lock);
+		if (!s)
+			return -ENOENT;
+		if (write && ro)
+			return -EACCES;
+		if (write ? copy_to_user((void __user *)hva, buf, n) :
+			    copy_from_user(buf, (void __user *)hva, n))
+			return -EFAULT;
+		gpa += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int hv_guest_read(struct hv_vm *vm, u64 gpa, void *buf, unsigned int len)
+{
+	return hv_guest_access(vm, gpa, buf, len, false);
+}
+
+int hv_guest_write(struct hv_vm *vm, u64 gpa, const void *buf,
+		   unsigned int len)
+{
+	return hv_guest_access(vm, gpa, (void *)buf, len, true);
+}
+
+static long hv_vm_ioctl(struct file *file, unsigned int cmd,
+			unsigned long arg)
+{
+	struct hv_vm *vm = file->private_data;
+
+	if (vm->mm != current->mm)
+		return -EIO;
+
+	switch (cmd) {
+	case HV_VM_SET_MEMSLOT:
+		return hv_vm_set_memslot(vm, (void __user *)arg);
+	case HV_VM_DELETE_MEMSLOT:
+		return hv_vm_delete_memslot(vm, arg);
+	case HV_VM_CREATE_VCPU:
+		return hv_vcpu_create(vm, arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int hv_vm_file_release(struct inode *inode, struct file *file)
+{
+	hv_vm_put(file->private_data);
+	return 0;
+}
+
+static const struct file_operations hv_vm_fops = {
+	.owner		= THIS_MODULE,
+	.release	= hv_vm_file_release,
+	.unlocked_ioctl	= hv_vm_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+/**
+ * hv_vm_create() - create a VM owned by the calling process
+ *
+ * Return: a new VM file descriptor or a negative errno.
+ */
+int hv_vm_create(void)
+{
+	struct hv_vm *vm;
+	int ret;
+
+	ret = hv_virt_get();
+	if (ret)
+		return ret;
+
+	ret = -ENOMEM;
+	vm = kzalloc(sizeof(*vm) + hv_ops->vm_size, GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		goto err_virt;
+	kref_init(&vm->kref);
+	mutex_init(&vm->lock);
+	spin_lock_init(&vm->mmu_lock);
+	if (!zalloc_cpumask_var(&vm->flush_mask, GFP_KERNEL_ACCOUNT))
+		goto err_free;
+	vm->id = ida_alloc(&hv_vm_ida, GFP_KERNEL);
+	if (vm->id < 0) {
+		ret = vm->id;
+		goto err_mask;
+	}
+	vm->mm = current->mm;
+	mmgrab(vm->mm);
+
+	ret = hv_mmu_init(vm);
+	if (ret)
+		goto err_mm;
+	ret = hv_ops->vm_init(vm);
+	if (ret)
+		goto err_mmu;
+	ret = hv_mmu_notifier_register(vm);
+	if (ret)
+		goto err_arch;
+	ret = anon_inode_getfd("hv-vm", &hv_vm_fops, vm, O_RDWR | O_CLOEXEC);
+	if (ret < 0)
+		goto err_notifier;
+	return ret;
+
+err_notifier:
+	mmu_notifier_unregister(&vm->notifier, vm->mm);
+err_arch:
+	hv_ops->vm_destroy(vm);
+err_mmu:
+	hv_mmu_destroy(vm);
+err_mm:
+	mmdrop(vm->mm);
+	ida_free(&hv_vm_ida, vm->id);
+err_mask:
+	free_cpumask_var(vm->flush_mask);
+err_free:
+	kfree(vm);
+err_virt:
+	hv_virt_put();
+	return ret;
+}

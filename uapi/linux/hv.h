@@ -1,0 +1,505 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * hv - userspace ABI of the hv hypervisor module (/dev/hv).
+ *
+ * Rules this header keeps, so that it never has to break:
+ *  - only fixed-width types; pointers travel as __u64;
+ *  - every struct is a multiple of 8 bytes, with explicit padding and
+ *    reserved space that must be zero on input;
+ *  - HV_API_VERSION never changes; features are discovered one by one
+ *    with HV_CHECK_CAP, and the ABI grows by new ioctls with new structs.
+ */
+#ifndef _UAPI_LINUX_HV_H
+#define _UAPI_LINUX_HV_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define HV_API_VERSION		1
+
+/* ioctl magic; see Documentation/userspace-api/ioctl/ioctl-number.rst */
+#define HVIO			0xB9
+
+/* ------------------------------------------------------------------ */
+/* Capabilities (HV_CHECK_CAP): the return value is 0 when absent.     */
+/* ------------------------------------------------------------------ */
+
+/* Which backend drives the CPU: one of HV_BACKEND_*. */
+#define HV_CAP_BACKEND		0
+/* Highest number of vCPUs in one VM. */
+#define HV_CAP_MAX_VCPUS	1
+/* Most memory slots one VM can have at once. */
+#define HV_CAP_NR_MEMSLOTS	2
+/* HV_MEM_READONLY is supported. */
+#define HV_CAP_READONLY_MEM	3
+/* Size in bytes of the vCPU run page to mmap. */
+#define HV_CAP_RUN_SIZE		4
+/* struct hv_run register synchronisation (sync_regs/dirty_regs). */
+#define HV_CAP_SYNC_REGS	5
+/* HV_VCPU_GET_XSAVE / HV_VCPU_SET_XSAVE and XCR0 handling. */
+#define HV_CAP_XSAVE		6
+/* HV_VCPU_INJECT with HV_EVENT_NMI. */
+#define HV_CAP_NMI		7
+/* MMIO exits that hv completes with userspace data. */
+#define HV_CAP_MMIO		8
+/* HV_VCPU_KICK. */
+#define HV_CAP_KICK		9
+/* HV_VCPU_GET_STATS; the value is HV_STAT_NR. */
+#define HV_CAP_STATS		10
+/* Highest guest-physical address width in bits. */
+#define HV_CAP_GPA_BITS		11
+/* Nested paging is in use (always 1; 0 would mean no usable backend). */
+#define HV_CAP_NESTED_PAGING	12
+
+#define HV_BACKEND_NONE		0
+#define HV_BACKEND_SVM		1
+#define HV_BACKEND_VMX		2
+
+/* ------------------------------------------------------------------ */
+/* Memory slots                                                        */
+/* ------------------------------------------------------------------ */
+
+/* The guest may read and execute but not write the slot: writes exit as MMIO. */
+#define HV_MEM_READONLY		(1U << 0)
+#define HV_MEM_FLAGS_ALL	HV_MEM_READONLY
+
+/**
+ * struct hv_memslot - a range of guest-physical memory backed by user memory
+ * @slot: the caller's id for the slot (any value); at most
+ *	HV_CAP_NR_MEMSLOTS slots exist at once (ENOSPC beyond).
+ * @flags: HV_MEM_* flags.
+ * @gpa: guest-physical start; page aligned.
+ * @size: length in bytes; page aligned, non-zero.
+ * @uaddr: start of the backing memory in the VM owner's address space;
+ *	page aligned.
+ * @reserved: must be zero.
+ */
+struct hv_memslot {
+	__u32 slot;
+	__u32 flags;
+	__u64 gpa;
+	__u64 size;
+	__u64 uaddr;
+	__u64 reserved[4];
+};
+
+/* ------------------------------------------------------------------ */
+/* vCPU state                                                          */
+/* ------------------------------------------------------------------ */
+
+/**
+ * struct hv_regs - general purpose registers
+ * @rax: RAX.  @rbx: RBX.  @rcx: RCX.  @rdx: RDX.
+ * @rsi: RSI.  @rdi: RDI.  @rsp: RSP.  @rbp: RBP.
+ * @r8: R8.  @r9: R9.  @r10: R10.  @r11: R11.
+ * @r12: R12.  @r13: R13.  @r14: R14.  @r15: R15.
+ * @rip: instruction pointer.
+ * @rflags: RFLAGS; bit 1 always reads as 1.
+ */
+struct hv_regs {
+	__u64 rax, rbx, rcx, rdx;
+	__u64 rsi, rdi, rsp, rbp;
+	__u64 r8, r9, r10, r11;
+	__u64 r12, r13, r14, r15;
+	__u64 rip, rflags;
+};
+
+/**
+ * struct hv_segment - a segment register, unpacked
+ * @base: linear base address.
+ * @limit: byte-granular limit (already scaled when @g is set).
+ * @selector: selector.
+ * @type: descriptor type field (4 bits).
+ * @present: P bit.
+ * @dpl: descriptor privilege level.
+ * @db: D/B bit (default operand size).
+ * @s: S bit (1 = code/data, 0 = system).
+ * @l: L bit (64-bit code segment).
+ * @g: G bit (granularity).
+ * @avl: AVL bit.
+ * @unusable: the segment register holds no usable segment.
+ * @padding: must be zero.
+ */
+struct hv_segment {
+	__u64 base;
+	__u32 limit;
+	__u16 selector;
+	__u8 type;
+	__u8 present;
+	__u8 dpl;
+	__u8 db;
+	__u8 s;
+	__u8 l;
+	__u8 g;
+	__u8 avl;
+	__u8 unusable;
+	__u8 padding;
+};
+
+/**
+ * struct hv_dtable - a descriptor table register (GDTR/IDTR)
+ * @base: linear base address.
+ * @limit: limit.
+ * @padding: must be zero.
+ */
+struct hv_dtable {
+	__u64 base;
+	__u16 limit;
+	__u16 padding[3];
+};
+
+/**
+ * struct hv_sregs - segment, descriptor table and control registers
+ * @cs: CS.  @ds: DS.  @es: ES.  @fs: FS.  @gs: GS.  @ss: SS.
+ * @tr: task register.
+ * @ldt: LDTR.
+ * @gdt: GDTR.
+ * @idt: IDTR.
+ * @cr0: CR0.
+ * @cr2: CR2.
+ * @cr3: CR3.
+ * @cr4: CR4.
+ * @cr8: CR8 (task priority, 4 bits).
+ * @efer: IA32_EFER.
+ * @apic_base: IA32_APIC_BASE.
+ * @reserved: must be zero.
+ */
+struct hv_sregs {
+	struct hv_segment cs, ds, es, fs, gs, ss;
+	struct hv_segment tr, ldt;
+	struct hv_dtable gdt, idt;
+	__u64 cr0, cr2, cr3, cr4, cr8;
+	__u64 efer;
+	__u64 apic_base;
+	__u64 reserved[8];
+};
+
+/**
+ * struct hv_msr_entry - one model-specific register
+ * @index: MSR number.
+ * @reserved: must be zero.
+ * @data: value.
+ */
+struct hv_msr_entry {
+	__u32 index;
+	__u32 reserved;
+	__u64 data;
+};
+
+/* Most entries one HV_VCPU_GET_MSRS / HV_VCPU_SET_MSRS / HV_GET_MSR_LIST call takes. */
+#define HV_MAX_MSR_ENTRIES	256
+
+/**
+ * struct hv_msrs - a batch of MSRs for HV_VCPU_GET_MSRS / HV_VCPU_SET_MSRS
+ * @nmsrs: number of entries at @entries, at most HV_MAX_MSR_ENTRIES.
+ * @padding: must be zero.
+ * @entries: user pointer to an array of struct hv_msr_entry.
+ *
+ * The ioctl returns how many entries it processed; it stops at the first
+ * MSR that is not in HV_GET_MSR_LIST or whose value is invalid.
+ */
+struct hv_msrs {
+	__u32 nmsrs;
+	__u32 padding;
+	__u64 entries;
+};
+
+/**
+ * struct hv_msr_list - the MSRs a vCPU exposes to HV_VCPU_GET/SET_MSRS
+ * @nmsrs: in: room at @indices; out: number of MSRs (also when -E2BIG).
+ * @padding: must be zero.
+ * @indices: user pointer to an array of __u32.
+ */
+struct hv_msr_list {
+	__u32 nmsrs;
+	__u32 padding;
+	__u64 indices;
+};
+
+/**
+ * struct hv_xsave - FPU, SSE and extended state in the XSAVE standard format
+ * @region: the XSAVE area (legacy region, header, components) as laid out
+ *	by XSAVE in non-compacted form; 4096 bytes.
+ */
+struct hv_xsave {
+	__u32 region[1024];
+};
+
+/**
+ * struct hv_xcrs - extended control registers
+ * @xcr0: XCR0; must include x87 and be supported by the host.
+ * @reserved: must be zero.
+ */
+struct hv_xcrs {
+	__u64 xcr0;
+	__u64 reserved[7];
+};
+
+/**
+ * struct hv_cpuid_entry - one CPUID leaf as the guest sees it
+ * @function: EAX input.
+ * @index: ECX input, when @flags has HV_CPUID_FLAG_INDEXED.
+ * @flags: HV_CPUID_FLAG_*.
+ * @eax: EAX output.  @ebx: EBX output.  @ecx: ECX output.  @edx: EDX output.
+ * @padding: must be zero.
+ */
+struct hv_cpuid_entry {
+	__u32 function;
+	__u32 index;
+	__u32 flags;
+	__u32 eax;
+	__u32 ebx;
+	__u32 ecx;
+	__u32 edx;
+	__u32 padding;
+};
+
+/* The leaf depends on ECX. */
+#define HV_CPUID_FLAG_INDEXED	(1U << 0)
+
+#define HV_MAX_CPUID_ENTRIES	256
+
+/**
+ * struct hv_cpuid - a CPUID table
+ * @nent: in: entries at @entries (room, for the GET calls); out: entries
+ *	written (also on -E2BIG, to say how many are needed).
+ * @padding: must be zero.
+ * @entries: user pointer to an array of struct hv_cpuid_entry.
+ *
+ * HV_GET_SUPPORTED_CPUID fills the default table: host CPUID filtered to
+ * what the backend virtualizes. HV_VCPU_SET_CPUID replaces a vCPU's table;
+ * bits hv cannot virtualize are cleared from it, never passed through.
+ */
+struct hv_cpuid {
+	__u32 nent;
+	__u32 padding;
+	__u64 entries;
+};
+
+/* ------------------------------------------------------------------ */
+/* Events                                                              */
+/* ------------------------------------------------------------------ */
+
+#define HV_EVENT_EXCEPTION	1
+#define HV_EVENT_EXTINT		2
+#define HV_EVENT_NMI		3
+
+/**
+ * struct hv_event - an event to inject at the next guest entry
+ * @type: HV_EVENT_*.
+ * @vector: exception vector (0-31) or interrupt vector (16-255); 2 for NMI.
+ * @has_error_code: 1 when @error_code is pushed (exceptions only).
+ * @padding: must be zero.
+ * @error_code: error code of an exception.
+ * @reserved: must be zero.
+ *
+ * An external interrupt waits until the guest can take it (RFLAGS.IF set,
+ * no interrupt shadow); an NMI until NMIs are unblocked. Each type holds
+ * one pending event: injecting a second one before the first was delivered
+ * fails with EBUSY.
+ */
+struct hv_event {
+	__u8 type;
+	__u8 vector;
+	__u8 has_error_code;
+	__u8 padding;
+	__u32 error_code;
+	__u64 reserved[3];
+};
+
+/* ------------------------------------------------------------------ */
+/* Statistics                                                          */
+/* ------------------------------------------------------------------ */
+
+/* Hardware exits, counted by what caused them. */
+#define HV_STAT_EXITS		0	/* every exit from the guest */
+#define HV_STAT_EXIT_IO		1
+#define HV_STAT_EXIT_MMIO	2
+#define HV_STAT_EXIT_HLT	3
+#define HV_STAT_EXIT_CPUID	4
+#define HV_STAT_EXIT_MSR	5
+#define HV_STAT_EXIT_NPF	6	/* nested page faults served in the kernel */
+#define HV_STAT_EXIT_INTR	7	/* host interrupts, NMIs and kicks */
+#define HV_STAT_EXIT_HYPERCALL	8
+#define HV_STAT_EXIT_IRQ_WINDOW	9
+#define HV_STAT_EXIT_XSETBV	10
+#define HV_STAT_EXIT_EXCEPTION	11
+#define HV_STAT_EXIT_SHUTDOWN	12
+#define HV_STAT_EXIT_OTHER	13
+#define HV_STAT_USER_EXITS	14	/* returns to userspace */
+#define HV_STAT_NR		15
+
+/**
+ * struct hv_vcpu_stats - counters of one vCPU since it was created
+ * @nr: number of valid entries in @count (HV_STAT_NR of the running module).
+ * @padding: must be zero.
+ * @count: counters, indexed by HV_STAT_*.
+ */
+struct hv_vcpu_stats {
+	__u32 nr;
+	__u32 padding;
+	__u64 count[63];
+};
+
+/* ------------------------------------------------------------------ */
+/* The run page                                                        */
+/* ------------------------------------------------------------------ */
+
+#define HV_EXIT_NONE		0
+#define HV_EXIT_IO		1	/* port I/O: see @io */
+#define HV_EXIT_MMIO		2	/* access outside every slot: see @mmio */
+#define HV_EXIT_HLT		3	/* HLT; RIP is past the instruction */
+#define HV_EXIT_SHUTDOWN	4	/* triple fault; the vCPU must be reset */
+#define HV_EXIT_HYPERCALL	5	/* VMMCALL/VMCALL: see @hypercall */
+#define HV_EXIT_FAIL_ENTRY	6	/* the CPU refused the guest state: see @fail */
+#define HV_EXIT_INTERNAL_ERROR	7	/* hv cannot go on: see @internal */
+#define HV_EXIT_INTERRUPTED	8	/* signal, immediate_exit or a kick */
+#define HV_EXIT_IRQ_WINDOW_OPEN	9	/* guest can take an external interrupt */
+
+#define HV_IO_IN		0
+#define HV_IO_OUT		1
+
+/* @internal.suberror */
+#define HV_INTERNAL_UNHANDLED_EXIT	1	/* @data[0] is the raw exit code */
+#define HV_INTERNAL_EMULATION		2	/* instruction hv cannot complete */
+#define HV_INTERNAL_BAD_STATE		3	/* backend state access failed */
+#define HV_INTERNAL_MEMORY_FAULT	4	/* slot memory is gone: @data[0] is the GPA */
+
+/* struct hv_run sync_regs / dirty_regs bits */
+#define HV_SYNC_REGS		(1U << 0)
+#define HV_SYNC_SREGS		(1U << 1)
+#define HV_SYNC_ALL		(HV_SYNC_REGS | HV_SYNC_SREGS)
+
+/* Where the data of a port I/O exit lives in the run page. */
+#define HV_RUN_IO_DATA_OFFSET	2048
+#define HV_RUN_IO_DATA_SIZE	2048
+
+/**
+ * struct hv_run - the vCPU's shared page, mmap'd from the vCPU fd at offset 0
+ * @immediate_exit: in: when set, HV_VCPU_RUN returns -EINTR with
+ *	HV_EXIT_INTERRUPTED before entering the guest (a pending MMIO or I/O
+ *	completion is still applied).
+ * @request_interrupt_window: in: exit with HV_EXIT_IRQ_WINDOW_OPEN as soon
+ *	as the guest can take an external interrupt.
+ * @padding0: must be zero.
+ * @sync_regs: in: which state (HV_SYNC_*) hv stores in @regs/@sregs at every
+ *	return from HV_VCPU_RUN.
+ * @dirty_regs: in: which state (HV_SYNC_*) hv loads from @regs/@sregs at the
+ *	next HV_VCPU_RUN; hv clears the bits it consumed.
+ * @exit_reason: out: HV_EXIT_*.
+ * @ready_for_interrupt: out: the guest could take an external interrupt now.
+ * @if_flag: out: guest RFLAGS.IF.
+ * @padding1: reserved.
+ * @cr8: out: guest CR8 (task priority).
+ * @regs: general registers, see @sync_regs and @dirty_regs.
+ * @sregs: special registers, see @sync_regs and @dirty_regs.
+ * @io: HV_EXIT_IO: @io.port, @io.size (1, 2 or 4 bytes), @io.direction
+ *	(HV_IO_IN/HV_IO_OUT), @io.count (repetitions, >1 only for string I/O),
+ *	@io.data_offset (from the start of this page; @io.count * @io.size
+ *	bytes). For HV_IO_IN userspace writes the data there before the next
+ *	HV_VCPU_RUN, which completes the instruction.
+ * @mmio: HV_EXIT_MMIO: @mmio.gpa, @mmio.size (1, 2, 4 or 8), @mmio.is_write,
+ *	@mmio.data (written data, or the data userspace supplies for a read
+ *	before the next HV_VCPU_RUN, which completes the instruction).
+ * @hypercall: HV_EXIT_HYPERCALL: @hypercall.nr (RAX), @hypercall.args
+ *	(RBX, RCX, RDX, RSI, RDI, R8); @hypercall.ret is loaded into RAX at the
+ *	next HV_VCPU_RUN. RIP is already past the instruction.
+ * @fail: HV_EXIT_FAIL_ENTRY: @fail.hw_reason, the raw hardware exit code or
+ *	VM-instruction error; @fail.cpu, the host CPU.
+ * @internal: HV_EXIT_INTERNAL_ERROR: @internal.suberror
+ *	(HV_INTERNAL_*), @internal.ndata valid words at @internal.data (for an
+ *	unhandled exit: raw exit code, exit information 1 and 2).
+ * @exit_pad: reserves room for future exit types.
+ * @reserved: reserved for future use.
+ * @io_data: the data of port I/O exits (HV_RUN_IO_DATA_OFFSET).
+ */
+struct hv_run {
+	__u8 immediate_exit;
+	__u8 request_interrupt_window;
+	__u8 padding0[6];
+	__u32 sync_regs;
+	__u32 dirty_regs;
+
+	__u32 exit_reason;
+	__u8 ready_for_interrupt;
+	__u8 if_flag;
+	__u16 padding1;
+	__u64 cr8;
+
+	struct hv_regs regs;
+	struct hv_sregs sregs;
+
+	union {
+		struct {
+			__u16 port;
+			__u8 size;
+			__u8 direction;
+			__u32 count;
+			__u32 data_offset;
+			__u32 padding;
+		} io;
+		struct {
+			__u64 gpa;
+			__u64 data;
+			__u32 size;
+			__u8 is_write;
+			__u8 padding[3];
+		} mmio;
+		struct {
+			__u64 nr;
+			__u64 args[6];
+			__u64 ret;
+		} hypercall;
+		struct {
+			__u64 hw_reason;
+			__u32 cpu;
+			__u32 padding;
+		} fail;
+		struct {
+			__u32 suberror;
+			__u32 ndata;
+			__u64 data[8];
+		} internal;
+		__u8 exit_pad[256];
+	};
+
+	__u8 reserved[HV_RUN_IO_DATA_OFFSET - 776];
+	__u8 io_data[HV_RUN_IO_DATA_SIZE];
+};
+
+/* ------------------------------------------------------------------ */
+/* ioctls                                                              */
+/* ------------------------------------------------------------------ */
+
+/* /dev/hv */
+#define HV_GET_API_VERSION	_IO(HVIO, 0x00)	/* returns HV_API_VERSION */
+#define HV_CHECK_CAP		_IO(HVIO, 0x01)	/* arg: HV_CAP_*; returns value */
+#define HV_CREATE_VM		_IO(HVIO, 0x02)	/* arg: 0; returns a VM fd */
+#define HV_GET_MSR_LIST		_IOWR(HVIO, 0x03, struct hv_msr_list)
+#define HV_GET_SUPPORTED_CPUID	_IOWR(HVIO, 0x04, struct hv_cpuid)
+
+/* VM fd */
+#define HV_VM_SET_MEMSLOT	_IOW(HVIO, 0x10, struct hv_memslot)
+#define HV_VM_DELETE_MEMSLOT	_IO(HVIO, 0x11)	/* arg: slot id; ENOENT if none */
+#define HV_VM_CREATE_VCPU	_IO(HVIO, 0x12)	/* arg: vCPU id; returns a vCPU fd */
+
+/* vCPU fd */
+#define HV_VCPU_RUN		_IO(HVIO, 0x20)
+#define HV_VCPU_GET_REGS	_IOR(HVIO, 0x21, struct hv_regs)
+#define HV_VCPU_SET_REGS	_IOW(HVIO, 0x22, struct hv_regs)
+#define HV_VCPU_GET_SREGS	_IOR(HVIO, 0x23, struct hv_sregs)
+#define HV_VCPU_SET_SREGS	_IOW(HVIO, 0x24, struct hv_sregs)
+#define HV_VCPU_GET_MSRS	_IOW(HVIO, 0x25, struct hv_msrs)
+#define HV_VCPU_SET_MSRS	_IOW(HVIO, 0x26, struct hv_msrs)
+#define HV_VCPU_GET_XSAVE	_IOR(HVIO, 0x27, struct hv_xsave)
+#define HV_VCPU_SET_XSAVE	_IOW(HVIO, 0x28, struct hv_xsave)
+#define HV_VCPU_GET_XCRS	_IOR(HVIO, 0x29, struct hv_xcrs)
+#define HV_VCPU_SET_XCRS	_IOW(HVIO, 0x2a, struct hv_xcrs)
+#define HV_VCPU_GET_CPUID	_IOWR(HVIO, 0x2b, struct hv_cpuid)
+#define HV_VCPU_SET_CPUID	_IOW(HVIO, 0x2c, struct hv_cpuid)
+#define HV_VCPU_INJECT		_IOW(HVIO, 0x2d, struct hv_event)
+/* Make a running HV_VCPU_RUN return HV_EXIT_INTERRUPTED; any thread may call it. */
+#define HV_VCPU_KICK		_IO(HVIO, 0x2e)
+#define HV_VCPU_GET_STATS	_IOR(HVIO, 0x2f, struct hv_vcpu_stats)
+
+#endif /* _UAPI_LINUX_HV_H */
