@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hvctl run: load a flat binary into a one-vCPU guest and run it, with
+ * COM1 on stdout and port 0xf4 to end the run (see run_exits.c).
+ *
+ * Everything that can be checked without /dev/hv (options, the file, the
+ * memory layout) is checked first, so mistakes are reported the same way
+ * on machines with and without hv.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "hvctl.h"
+#include "run.h"
+
+#define DEFAULT_MEM	(64ULL << 20)
+#define MIN_MEM		(2ULL << 20)
+#define DEFAULT_LOAD	0x1000ULL
+#define PAGE_SIZE	4096ULL
+#define FOUR_GB		(1ULL << 32)
+/* Protected/long mode: the top 1 MiB below min(mem, 4 GiB) holds tables and stack. */
+#define RESERVED_TOP	(1ULL << 20)
+/* Real mode: SS:SP = 0000:FFF0, and the 4 KiB below 64 KiB are the stack's. */
+#define REAL_STACK	0xfff0ULL
+#define REAL_STACK_LOW	0xf000ULL
+#define REAL_STACK_HIGH	0x10000ULL
+#define REAL_MODE_END	(1ULL << 20)
+
+struct run_opts {
+	const char *device;
+	const char *file;
+	const char *mem_arg;	/* as the user wrote it, for messages */
+	uint64_t mem;
+	uint32_t mode;
+	uint64_t load;
+	uint64_t entry;
+	bool entry_set;
+	bool stats;
+};
+
+/* Where hvctl puts what the guest must leave alone. */
+struct layout {
+	uint64_t reserved_lo, reserved_hi;	/* [lo, hi): no file there */
+	const char *reserved_for;
+	uint64_t tables;
+	uint64_t stack;
+};
+
+struct guest {
+	struct hv *hv;
+	struct hv_vm *vm;
+	struct hv_vcpu *vcpu;
+};
+
+static void run_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: hvctl run [OPTIONS] FILE\n"
+		"\n"
+		"Run FILE, a flat binary, as the only code of a one-vCPU guest.\n"
+		"\n"
+		"Options:\n"
+		"  -m, --mem SIZE      guest memory at guest-physical 0: bytes, or with a K, M\n"
+		"                      or G suffix; whole 4K pages, at least 2M (default 64M)\n"
+		"  -M, --mode MODE     real, protected or long (default long)\n"
+		"  -l, --load ADDR     guest-physical address to load FILE at (default 0x1000)\n"
+		"  -e, --entry ADDR    address of the first instruction (default: --load)\n"
+		"  -s, --stats         after the run, print exit counts to stderr\n"
+		"  -d, --device PATH   the hv device (default /dev/hv)\n"
+		"  -h, --help          show this help\n"
+		"\n"
+		"Guest state: interrupts off, no IDT. Protected and long mode use flat\n"
+		"segments (selectors 0x08 code32, 0x10 data, 0x18 code64); long mode\n"
+		"identity-maps the first 4G with 2M pages. hvctl keeps the top 1M below\n"
+		"min(SIZE, 4G) for the GDT, page tables and stack (the stack pointer starts\n"
+		"at the top of that). Real mode starts at CS:IP = entry (CS = bits 19:16 of\n"
+		"it), other segments 0, SS:SP = 0000:FFF0, with 0xF000-0xFFFF kept for the\n"
+		"stack. FILE must not overlap what hvctl keeps.\n"
+		"\n"
+		"Devices: bytes written to COM1 (port 0x3f8) go to stdout; its line status\n"
+		"(0x3fd) always says ready to send. Writing V to port 0xf4 ends the run with\n"
+		"exit status (V << 1) | 1, like QEMU's isa-debug-exit. Other ports, and\n"
+		"memory outside guest RAM, read as all-ones and ignore writes.\n"
+		"\n"
+		"Exit status: the guest's (port 0xf4); 1 when the guest halts or shuts down,\n"
+		"or hvctl or hv fails; 2 for a usage error.\n");
+}
+
+static int parse_mem(struct run_opts *o, const char *arg)
+{
+	int err;
+
+	o->mem_arg = arg;
+	err = hvctl_parse_size(arg, &o->mem);
+	if (err == -ERANGE)
+		return hvctl_usage_error(&cmd_run, "--mem %s is too large", arg);
+	if (err)
+		return hvctl_usage_error(&cmd_run, "bad --mem value '%s': expected a size like 64M", arg);
+	if (o->mem % PAGE_SIZE)
+		return hvctl_usage_error(&cmd_run, "--mem %s is not a whole number of 4K pages", arg);
+	if (o->mem < MIN_MEM)
+		return hvctl_usage_error(&cmd_run, "--mem %s is too small: at least 2M", arg);
+	return 0;
+}
+
+static int parse_addr(const char *opt, const char *arg, uint64_t *out)
+{
+	int err = hvctl_parse_size(arg, out);
+
+	if (err == -ERANGE)
+		return hvctl_usage_error(&cmd_run, "%s %s is too large", opt, arg);
+	if (err)
+		return hvctl_usage_error(&cmd_run, "bad %s value '%s': expected an address like 0x1000",
+					 opt, arg);
+	return 0;
+}
+
+static int parse_option(struct run_opts *o, int c)
+{
+	switch (c) {
+	case 'm':
+		return parse_mem(o, optarg);
+	case 'M':
+		if (hv_mode_parse(optarg, &o->mode))
+			return hvctl_usage_error(&cmd_run, "bad --mode '%s': real, protected or long",
+						 optarg);
+		return 0;
+	case 'l':
+		return parse_addr("--load", optarg, &o->load);
+	case 'e':
+		o->entry_set = true;
+		return parse_addr("--entry", optarg, &o->entry);
+	case 's':
+		o->stats = true;
+		return 0;
+	case 'd':
+		o->device = optarg;
+		return 0;
+	}
+	return hvctl_see_help(&cmd_run);
+}
+
+/* Returns -1 for --help, 0 to go on, or the usage exit status. */
+static int parse_args(struct run_opts *o, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "mem", required_argument, NULL, 'm' },
+		{ "mode", required_argument, NULL, 'M' },
+		{ "load", required_argument, NULL, 'l' },
+		{ "entry", required_argument, NULL, 'e' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "device", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c, err;
+
+	*o = (struct run_opts){ .mem = DEFAULT_MEM, .mem_arg = "64M",
+				.mode = HV_MODE_LONG, .load = DEFAULT_LOAD };
+	while ((c = getopt_long(argc, argv, "m:M:l:e:sd:h", options, NULL)) != -1) {
+		if (c == 'h')
+			return -1;
+		err = parse_option(o, c);
+		if (err)
+			return err;
+	}
+	if (optind == argc)
+		return hvctl_usage_error(&cmd_run, "no FILE to run");
+	if (optind + 1 != argc)
+		return hvctl_usage_error(&cmd_run, "one FILE only; '%s' is one too many",
+					 argv[optind + 1]);
+	o->file = argv[optind];
+	if (!o->entry_set)
+		o->entry = o->load;
+	return 0;
+}
+
+static void plan_layout(const struct run_opts *o, struct layout *l)
+{
+	uint64_t top = o->mem < FOUR_GB ? o->mem : FOUR_GB;
+
+	if (o->mode == HV_MODE_REAL) {
+		*l = (struct layout){
+			.reserved_lo = REAL_STACK_LOW, .reserved_hi = REAL_STACK_HIGH,
+			.reserved_for = "the real-mode stack", .stack = REAL_STACK,
+		};
+		return;
+	}
+	*l = (struct layout){
+		.reserved_lo = top - RESERVED_TOP, .reserved_hi = top,
+		.reserved_for = "the GDT, page tables and stack",
+		.tables = top - RESERVED_TOP, .stack = top,
+	};
+}
+
+static int check_placement(const struct run_opts *o, const struct layout *l,
+			   uint64_t size)
+{
+	uint64_t room;
+
+	if (o->load >= o->mem) {
+		hvctl_err("--load 0x%llx is outside guest memory (--mem %s)",
+			  (unsigned long long)o->load, o->mem_arg);
+		return -1;
+	}
+	if (o->load >= l->reserved_lo && o->load < l->reserved_hi) {
+		hvctl_err("--load 0x%llx is inside 0x%llx-0x%llx, which hvctl keeps for %s",
+			  (unsigned long long)o->load, (unsigned long long)l->reserved_lo,
+			  (unsigned long long)l->reserved_hi - 1, l->reserved_for);
+		return -1;
+	}
+	room = o->load < l->reserved_lo ? l->reserved_lo - o->load : o->mem - o->load;
+	if (size > room) {
+		hvctl_err("%s is %llu bytes but only %llu bytes of guest memory are free above 0x%llx",
+			  o->file, (unsigned long long)size, (unsigned long long)room,
+			  (unsigned long long)o->load);
+		if (o->load < l->reserved_lo)
+			hvctl_err("(hvctl keeps 0x%llx-0x%llx for %s)",
+				  (unsigned long long)l->reserved_lo,
+				  (unsigned long long)l->reserved_hi - 1, l->reserved_for);
+		return -1;
+	}
+	return 0;
+}
+
+/* libhv checks this too, but only once /dev/hv is open. */
+static int check_entry(const struct run_opts *o)
+{
+	uint64_t limit = o->mode == HV_MODE_REAL ? REAL_MODE_END : FOUR_GB;
+
+	if (o->entry >= o->mem) {
+		hvctl_err("--entry 0x%llx is outside guest memory (--mem %s)",
+			  (unsigned long long)o->entry, o->mem_arg);
+		return -1;
+	}
+	if (o->entry >= limit) {
+		hvctl_err("--entry 0x%llx is out of reach in %s mode (must be below 0x%llx)",
+			  (unsigned long long)o->entry, hv_mode_name(o->mode),
+			  (unsigned long long)limit);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_file(const struct run_opts *o, const struct layout *l)
+{
+	struct stat st;
+
+	if (stat(o->file, &st)) {
+		hvctl_err("%s: %s", o->file, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		hvctl_err("%s is not a regular file", o->file);
+		return -1;
+	}
+	if (st.st_size == 0) {
+		hvctl_err("%s is empty", o->file);
+		return -1;
+	}
+	if (check_placement(o, l, (uint64_t)st.st_size))
+		return -1;
+	return check_entry(o);
+}
+
+/* Report a failed libhv step; true when it failed. */
+static bool failed(int err, const char *what)
+{
+	if (err)
+		hvctl_err("%s: %s", what, hv_error_detail());
+	return err != 0;
+}
+
+static int check_gpa_limit(const struct run_opts *o, struct hv *hv)
+{
+	uint64_t bits;
+
+	if (failed(hv_check_cap(hv, HV_CAP_GPA_BITS, &bits), "cannot query hv"))
+		return -1;
+	if (bits && bits < 64 && o->mem > (1ULL << bits)) {
+		hvctl_err("--mem %s is more than hv's %llu-bit guest-physical space",
+			  o->mem_arg, (unsigned long long)bits);
+		return -1;
+	}
+	return 0;
+}
+
+static int guest_start(const struct run_opts *o, const struct layout *l,
+		       struct guest *g)
+{
+	struct hv_setup setup = { .mode = o->mode, .entry = o->entry,
+				  .stack = l->stack, .tables = l->tables };
+	int err;
+
+	err = hv_open(o->device, &g->hv);
+	if (err) {
+		hvctl_explain_open(o->device, err);
+		return -1;
+	}
+	if (check_gpa_limit(o, g->hv))
+		return -1;
+	err = hv_vm_create(g->hv, &g->vm);
+	if (err) {
+		hvctl_explain_vm_create(err);
+		return -1;
+	}
+	if (failed(hv_vm_alloc_memory(g->vm, 0, 0, o->mem, 0, NULL),
+		   "cannot give the guest its memory") ||
+	    failed(hv_vm_load_file(g->vm, o->load, o->file, NULL), "cannot load the guest") ||
+	    failed(hv_vcpu_create(g->vm, 0, &g->vcpu), "cannot create the vCPU") ||
+	    failed(hv_vcpu_setup_mode(g->vcpu, &setup), "cannot set up the vCPU"))
+		return -1;
+	return 0;
+}
+
+static void guest_stop(struct guest *g)
+{
+	hv_vm_destroy(g->vm);
+	hv_close(g->hv);
+}
+
+/* All counters, zeros too, so that scripts always find the same lines. */
+static void print_stats(struct hv_vcpu *vcpu, const struct run_ctx *ctx)
+{
+	struct hv_vcpu_stats stats;
+	uint32_t nr;
+
+	if (failed(hv_vcpu_get_stats(vcpu, &stats), "cannot read exit counts"))
+		return;
+	nr = stats.nr < 63 ? stats.nr : 63;
+	for (uint32_t i = 0; i < nr; i++) {
+		const char *name = hv_stat_name(i);
+
+		if (name)
+			fprintf(stderr, "%s: %llu\n", name, (unsigned long long)stats.count[i]);
+		else
+			fprintf(stderr, "stat%u: %llu\n", i, (unsigned long long)stats.count[i]);
+	}
+	fprintf(stderr, "hvctl.mmio_ignored: %llu\n", (unsigned long long)ctx->mmio_ignored);
+	fprintf(stderr, "hvctl.hypercalls_refused: %llu\n",
+		(unsigned long long)ctx->hypercalls_refused);
+}
+
+static int run_main(int argc, char **argv)
+{
+	struct run_ctx ctx = { 0 };
+	struct guest g = { 0 };
+	struct run_opts o;
+	struct layout l;
+	int ret;
+
+	ret = parse_args(&o, argc, argv);
+	if (ret < 0) {
+		run_usage(stdout);
+		return HVCTL_OK;
+	}
+	if (ret)
+		return ret;
+	plan_layout(&o, &l);
+	if (check_file(&o, &l))
+		return HVCTL_FAILED;
+	if (guest_start(&o, &l, &g)) {
+		guest_stop(&g);
+		return HVCTL_FAILED;
+	}
+	ret = run_guest(g.vcpu, &ctx);
+	if (o.stats)
+		print_stats(g.vcpu, &ctx);
+	guest_stop(&g);
+	return ret;
+}
+
+const struct hvctl_cmd cmd_run = {
+	.name = "run",
+	.summary = "run a flat binary in a one-vCPU guest, COM1 on stdout",
+	.main = run_main,
+	.usage = run_usage,
+};

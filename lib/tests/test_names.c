@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Names: exits, statistics, modes, backends, capabilities. */
+#include <errno.h>
+#include <string.h>
+
+#include "../libhv.h"
+#include "test.h"
+
+static void exit_names(void)
+{
+	static const char *const want[] = {
+		[HV_EXIT_NONE] = "none", [HV_EXIT_IO] = "io",
+		[HV_EXIT_MMIO] = "mmio", [HV_EXIT_HLT] = "hlt",
+		[HV_EXIT_SHUTDOWN] = "shutdown",
+		[HV_EXIT_HYPERCALL] = "hypercall",
+		[HV_EXIT_FAIL_ENTRY] = "fail_entry",
+		[HV_EXIT_INTERNAL_ERROR] = "internal_error",
+		[HV_EXIT_INTERRUPTED] = "interrupted",
+		[HV_EXIT_IRQ_WINDOW_OPEN] = "irq_window_open",
+	};
+	uint32_t n = sizeof(want) / sizeof(want[0]);
+
+	for (uint32_t i = 0; i < n; i++)
+		CHECK_STR(hv_exit_name(i), want[i], "hv_exit_name(%u)", i);
+	CHECK_STR(hv_exit_name(n), "unknown", "hv_exit_name past the last exit");
+	CHECK_STR(hv_exit_name(UINT32_MAX), "unknown", "hv_exit_name(UINT32_MAX)");
+}
+
+static void stat_names(void)
+{
+	static const char *const want[HV_STAT_NR] = {
+		"exits", "io", "mmio", "hlt", "cpuid", "msr", "npf", "intr",
+		"hypercall", "irq_window", "xsetbv", "exception", "shutdown",
+		"other", "user_exits",
+	};
+
+	for (uint32_t i = 0; i < HV_STAT_NR; i++)
+		CHECK_STR(hv_stat_name(i), want[i], "hv_stat_name(%u)", i);
+	CHECK(hv_stat_name(HV_STAT_NR) == NULL, "hv_stat_name(HV_STAT_NR) is NULL");
+}
+
+static void mode_names(void)
+{
+	static const char *const want[] = { "real", "protected", "long" };
+	uint32_t mode;
+
+	for (uint32_t i = 0; i < 3; i++) {
+		CHECK_STR(hv_mode_name(i), want[i], "hv_mode_name(%u)", i);
+		mode = 99;
+		CHECK_EQ(hv_mode_parse(want[i], &mode), 0, "hv_mode_parse(%s)", want[i]);
+		CHECK_EQ(mode, i, "hv_mode_parse(%s) gives %u", want[i], i);
+	}
+	CHECK_EQ(HV_MODE_LONG, 2, "HV_MODE_LONG is 2");
+	CHECK(hv_mode_name(3) == NULL, "hv_mode_name(3) is NULL");
+	mode = 99;
+	CHECK_EQ(hv_mode_parse("Long", &mode), -EINVAL, "parse is case sensitive");
+	CHECK_EQ(mode, 99, "failed parse leaves *mode alone");
+	CHECK(strstr(hv_error_detail(), "'Long'") != NULL,
+	      "failed parse names the word: %s", hv_error_detail());
+	CHECK_EQ(hv_mode_parse("", &mode), -EINVAL, "parse of empty string");
+	CHECK_EQ(hv_mode_parse(NULL, &mode), -EINVAL, "parse of NULL");
+}
+
+static void backend_and_cap_names(void)
+{
+	CHECK_STR(hv_backend_name(HV_BACKEND_NONE), "none", "backend none");
+	CHECK_STR(hv_backend_name(HV_BACKEND_SVM), "svm", "backend svm");
+	CHECK_STR(hv_backend_name(HV_BACKEND_VMX), "vmx", "backend vmx");
+	CHECK_STR(hv_backend_name(3), "unknown", "backend 3");
+	CHECK_STR(hv_cap_name(HV_CAP_BACKEND), "HV_CAP_BACKEND", "cap name first");
+	CHECK_STR(hv_cap_name(HV_CAP_SYNC_REGS), "HV_CAP_SYNC_REGS", "cap name sync regs");
+	CHECK_STR(hv_cap_name(HV_CAP_NESTED_PAGING), "HV_CAP_NESTED_PAGING", "cap name last");
+	CHECK(hv_cap_name(HV_CAP_NESTED_PAGING + 1) == NULL, "cap name past the last is NULL");
+	for (uint32_t i = 0; i <= HV_CAP_NESTED_PAGING; i++)
+		CHECK(hv_cap_name(i) != NULL, "capability %u has a name", i);
+}
+
+void test_names(void)
+{
+	exit_names();
+	stat_names();
+	mode_names();
+	backend_and_cap_names();
+}

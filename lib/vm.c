@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * VM handles and guest memory. libhv keeps its own table of the slots it
+ * set, so that guest-physical addresses can be turned into host pointers
+ * without asking the kernel.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+int hv_vm_create(struct hv *hv, struct hv_vm **out)
+{
+	struct hv_vm *vm;
+	int fd;
+
+	if (!hv || !out)
+		return libhv_error(-EINVAL, "hv_vm_create: NULL argument");
+	vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return libhv_error(-ENOMEM, "out of memory");
+	fd = LIBHV_IOCTL(hv->fd, HV_CREATE_VM, 0);
+	if (fd < 0) {
+		free(vm);
+		if (fd == -EBUSY)
+			libhv_error(fd, "another hypervisor (e.g. KVM) is using SVM/VMX");
+		return fd;
+	}
+	vm->fd = fd;
+	vm->run_size = hv->run_size;
+	*out = vm;
+	return 0;
+}
+
+static void slot_release(struct libhv_slot *slot)
+{
+	if (slot->owned)
+		munmap(slot->host, slot->size);
+}
+
+void hv_vm_destroy(struct hv_vm *vm)
+{
+	if (!vm)
+		return;
+	while (vm->vcpus)
+		hv_vcpu_destroy(vm->vcpus);
+	/* Unmap only after the VM is gone, so the guest never sees a hole. */
+	close(vm->fd);
+	for (size_t i = 0; i < vm->nr_slots; i++)
+		slot_release(&vm->slots[i]);
+	free(vm->slots);
+	free(vm);
+}
+
+int hv_vm_fd(const struct hv_vm *vm)
+{
+	return vm ? vm->fd : -EINVAL;
+}
+
+/* Room for one more slot, taken before the ioctl so that it cannot fail after. */
+static int slot_reserve(struct hv_vm *vm)
+{
+	struct libhv_slot *slots;
+	size_t max;
+
+	if (vm->nr_slots < vm->max_slots)
+		return 0;
+	max = vm->max_slots ? 2 * vm->max_slots : 8;
+	slots = realloc(vm->slots, max * sizeof(*slots));
+	if (!slots)
+		return libhv_error(-ENOMEM, "out of memory");
+	vm->slots = slots;
+	vm->max_slots = max;
+	return 0;
+}
+
+/*
+ * The kernel validates the arguments (alignment, overlap, flags): libhv
+ * passes them unchanged so that its callers see the kernel's answer.
+ */
+static int slot_add(struct hv_vm *vm, uint32_t id, uint64_t gpa, uint64_t size,
+		    void *host, uint32_t flags, bool owned)
+{
+	struct hv_memslot ms = {
+		.slot = id,
+		.flags = flags,
+		.gpa = gpa,
+		.size = size,
+		.uaddr = (uintptr_t)host,
+	};
+	int err;
+
+	err = slot_reserve(vm);
+	if (err)
+		return err;
+	err = LIBHV_IOCTL_PTR(vm->fd, HV_VM_SET_MEMSLOT, &ms);
+	if (err)
+		return err;
+	vm->slots[vm->nr_slots++] = (struct libhv_slot){
+		.id = id, .flags = flags, .gpa = gpa, .size = size,
+		.host = host, .owned = owned,
+	};
+	return 0;
+}
+
+int hv_vm_set_memslot(struct hv_vm *vm, uint32_t slot, uint64_t gpa,
+		      uint64_t size, void *host, uint32_t flags)
+{
+	if (!vm)
+		return libhv_error(-EINVAL, "hv_vm_set_memslot: vm is NULL");
+	return slot_add(vm, slot, gpa, size, host, flags, false);
+}
+
+int hv_vm_delete_memslot(struct hv_vm *vm, uint32_t slot)
+{
+	int err;
+
+	if (!vm)
+		return libhv_error(-EINVAL, "hv_vm_delete_memslot: vm is NULL");
+	err = LIBHV_IOCTL(vm->fd, HV_VM_DELETE_MEMSLOT, slot);
+	if (err)
+		return err;
+	for (size_t i = 0; i < vm->nr_slots; i++) {
+		if (vm->slots[i].id != slot)
+			continue;
+		slot_release(&vm->slots[i]);
+		vm->slots[i] = vm->slots[--vm->nr_slots];
+		break;
+	}
+	return 0;
+}
+
+int hv_vm_alloc_memory(struct hv_vm *vm, uint32_t slot, uint64_t gpa,
+		       uint64_t size, uint32_t flags, void **host)
+{
+	void *mem;
+	int err;
+
+	if (!vm)
+		return libhv_error(-EINVAL, "hv_vm_alloc_memory: vm is NULL");
+	/* mmap() would round a bad size up: refuse it before allocating. */
+	if (size == 0 || size % LIBHV_PAGE_SIZE || gpa % LIBHV_PAGE_SIZE)
+		return libhv_error(-EINVAL, "guest memory at 0x%llx size 0x%llx is not whole pages",
+				   (unsigned long long)gpa, (unsigned long long)size);
+	/* NORESERVE: the kernel faults guest memory in lazily anyway. */
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (mem == MAP_FAILED) {
+		err = errno;
+		return libhv_error(-err, "cannot allocate %llu bytes of guest memory: %s",
+				   (unsigned long long)size, strerror(err));
+	}
+	err = slot_add(vm, slot, gpa, size, mem, flags, true);
+	if (err) {
+		munmap(mem, size);
+		return err;
+	}
+	if (host)
+		*host = mem;
+	return 0;
+}
+
+static const struct libhv_slot *slot_at(const struct hv_vm *vm, uint64_t gpa)
+{
+	for (size_t i = 0; i < vm->nr_slots; i++) {
+		const struct libhv_slot *s = &vm->slots[i];
+
+		if (gpa >= s->gpa && gpa - s->gpa < s->size)
+			return s;
+	}
+	return NULL;
+}
+
+void *hv_vm_gpa_to_host(struct hv_vm *vm, uint64_t gpa, uint64_t len)
+{
+	const struct libhv_slot *s;
+	uint64_t off;
+
+	if (!vm)
+		return NULL;
+	s = slot_at(vm, gpa);
+	if (!s)
+		return NULL;
+	off = gpa - s->gpa;
+	if (len > s->size - off)
+		return NULL;
+	return (char *)s->host + off;
+}
+
+static void *guest_range(struct hv_vm *vm, uint64_t gpa, size_t len)
+{
+	void *p = hv_vm_gpa_to_host(vm, gpa, len);
+
+	if (!p)
+		libhv_error(-EFAULT, "guest range 0x%llx+0x%zx is not inside one memory slot",
+			    (unsigned long long)gpa, len);
+	return p;
+}
+
+int hv_vm_write(struct hv_vm *vm, uint64_t gpa, const void *data, size_t len)
+{
+	void *p;
+
+	if (len == 0)
+		return 0;
+	p = guest_range(vm, gpa, len);
+	if (!p)
+		return -EFAULT;
+	memcpy(p, data, len);
+	return 0;
+}
+
+int hv_vm_read(struct hv_vm *vm, uint64_t gpa, void *data, size_t len)
+{
+	const void *p;
+
+	if (len == 0)
+		return 0;
+	p = guest_range(vm, gpa, len);
+	if (!p)
+		return -EFAULT;
+	memcpy(data, p, len);
+	return 0;
+}
+
+static int read_full(int fd, char *buf, size_t len, const char *path)
+{
+	while (len) {
+		ssize_t n = read(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = errno;
+
+			return libhv_error(-err, "cannot read %s: %s", path, strerror(err));
+		}
+		if (n == 0)
+			return libhv_error(-EIO, "%s got shorter while it was read", path);
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Size check and copy, once the file is open. */
+static int load_fd(struct hv_vm *vm, uint64_t gpa, int fd, const char *path,
+		   uint64_t *size)
+{
+	const struct libhv_slot *s;
+	struct stat st;
+	uint64_t room;
+	int err;
+
+	if (fstat(fd, &st)) {
+		err = errno;
+		return libhv_error(-err, "cannot stat %s: %s", path, strerror(err));
+	}
+	if (!S_ISREG(st.st_mode))
+		return libhv_error(-EINVAL, "%s is not a regular file", path);
+	s = slot_at(vm, gpa);
+	if (!s)
+		return libhv_error(-EFAULT, "no guest memory at 0x%llx to load %s into",
+				   (unsigned long long)gpa, path);
+	room = s->size - (gpa - s->gpa);
+	if ((uint64_t)st.st_size > room)
+		return libhv_error(-EFBIG, "%s is %llu bytes but only %llu bytes of guest memory are free above 0x%llx",
+				   path, (unsigned long long)st.st_size,
+				   (unsigned long long)room, (unsigned long long)gpa);
+	err = read_full(fd, (char *)s->host + (gpa - s->gpa), (size_t)st.st_size, path);
+	if (err)
+		return err;
+	if (size)
+		*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+int hv_vm_load_file(struct hv_vm *vm, uint64_t gpa, const char *path,
+		    uint64_t *size)
+{
+	int fd, err;
+
+	if (!vm || !path)
+		return libhv_error(-EINVAL, "hv_vm_load_file: NULL argument");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		return libhv_error(-err, "cannot open %s: %s", path, strerror(err));
+	}
+	err = load_fd(vm, gpa, fd, path, size);
+	close(fd);
+	return err;
+}
