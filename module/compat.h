@@ -9,7 +9,6 @@
 
 #include <linux/mm.h>
 #include <asm/fpu/api.h>
-#include <asm/reboot.h>
 
 #include "compat-gen.h"
 
@@ -51,19 +50,5 @@ static inline void hv_fpu_to_uabi(struct fpu_guest *fpu, void *buf,
 	fpu_copy_guest_fpstate_to_uabi(fpu, buf, size, 0);
 #endif
 }
-
-/*
- * The emergency (crash/reboot) hook that turns virtualization off. Where
- * the kernel has none, it disables SVM itself on the emergency path.
- */
-#ifdef HV_HAVE_EMERGENCY_VIRT_CB
-typedef cpu_emergency_virt_cb hv_emergency_cb;
-#define hv_emergency_register(cb)	cpu_emergency_register_virt_callback(cb)
-#define hv_emergency_unregister(cb)	cpu_emergency_unregister_virt_callback(cb)
-#else
-typedef void (hv_emergency_cb)(void);
-static inline void hv_emergency_register(hv_emergency_cb *cb) { }
-static inline void hv_emergency_unregister(hv_emergency_cb *cb) { }
-#endif
 
 #endif /* HV_COMPAT_H */

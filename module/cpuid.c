@@ -27,22 +27,28 @@ static const struct {
 	u32 function, index;
 	u32 eax, ebx, ecx, edx;
 } hv_cpuid_allow[] = {
-	/* SSE3 PCLMUL SSSE3 FMA CX16 SSE4.1 SSE4.2 MOVBE POPCNT AES XSAVE
+	/*
+	 * SSE3 PCLMUL SSSE3 FMA CX16 SSE4.1 SSE4.2 MOVBE POPCNT AES XSAVE
 	 * OSXSAVE AVX F16C RDRAND HYPERVISOR; FPU VME DE PSE TSC MSR PAE CX8
-	 * SEP PGE CMOV PAT PSE36 CLFSH MMX FXSR SSE SSE2 */
+	 * SEP PGE CMOV PAT PSE36 CLFSH MMX FXSR SSE SSE2
+	 */
 	{ 0x1, 0, ~0U, ~0U,
 	  F(0) | F(1) | F(9) | F(12) | F(13) | F(19) | F(20) | F(22) | F(23) |
 	  F(25) | F(26) | F(27) | F(28) | F(29) | F(30) | F(31),
 	  F(0) | F(1) | F(2) | F(3) | F(4) | F(5) | F(6) | F(8) | F(11) |
 	  F(13) | F(15) | F(16) | F(17) | F(19) | F(23) | F(24) | F(25) | F(26) },
-	/* FSGSBASE BMI1 AVX2 SMEP BMI2 ERMS AVX512F/DQ RDSEED ADX SMAP
+	/*
+	 * FSGSBASE BMI1 AVX2 SMEP BMI2 ERMS AVX512F/DQ RDSEED ADX SMAP
 	 * AVX512IFMA CLFLUSHOPT CLWB AVX512CD SHA AVX512BW/VL; UMIP
-	 * AVX512VBMI */
+	 * AVX512VBMI
+	 */
 	{ 0x7, 0, 0, F(0) | F(3) | F(5) | F(7) | F(8) | F(9) | F(16) | F(17) |
 	  F(18) | F(19) | F(20) | F(21) | F(23) | F(24) | F(28) | F(29) |
 	  F(30) | F(31), F(1) | F(2), 0 },
-	/* LAHF ABM SSE4A MISALIGNSSE 3DNOWPREFETCH; FPU..PSE36 copies,
-	 * SYSCALL NX MMXEXT MMX FXSR PDPE1GB RDTSCP LM */
+	/*
+	 * LAHF ABM SSE4A MISALIGNSSE 3DNOWPREFETCH; FPU..PSE36 copies,
+	 * SYSCALL NX MMXEXT MMX FXSR PDPE1GB RDTSCP LM
+	 */
 	{ 0x80000001, 0, ~0U, ~0U, F(0) | F(5) | F(6) | F(7) | F(8),
 	  F(0) | F(1) | F(2) | F(3) | F(4) | F(5) | F(6) | F(8) | F(11) |
 	  F(13) | F(15) | F(16) | F(17) | F(20) | F(22) | F(23) | F(24) |
@@ -50,6 +56,7 @@ static const struct {
 	/* invariant TSC */
 	{ 0x80000007, 0, 0, 0, 0, F(8) },
 };
+
 #undef F
 
 static struct hv_cpuid_entry *hv_default_cpuid;
@@ -68,6 +75,14 @@ static bool hv_cpuid_leaf_known(const struct hv_cpuid_entry *e)
 	       (f >= 0x80000000 && f <= 0x80000008);
 }
 
+static void hv_cpuid_clear(struct hv_cpuid_entry *e)
+{
+	e->eax = 0;
+	e->ebx = 0;
+	e->ecx = 0;
+	e->edx = 0;
+}
+
 /* Clear what hv cannot virtualize from one entry. */
 static void hv_cpuid_filter(struct hv_cpuid_entry *e)
 {
@@ -75,7 +90,7 @@ static void hv_cpuid_filter(struct hv_cpuid_entry *e)
 
 	if (!hv_cpuid_leaf_known(e) || e->function == 0x6 ||
 	    e->function == 0xa || e->function == 0xb) {
-		e->eax = e->ebx = e->ecx = e->edx = 0;
+		hv_cpuid_clear(e);
 		return;
 	}
 	if (e->function == 0x80000008)
@@ -94,7 +109,9 @@ static void hv_cpuid_filter(struct hv_cpuid_entry *e)
 		e->edx &= hv_guest_xcr0_mask >> 32;
 	} else if (e->function == 0xd && e->index == 1) {
 		e->eax &= BIT(0) | BIT(1) | BIT(2);	/* no XSAVES: no IA32_XSS */
-		e->ebx = e->ecx = e->edx = 0;
+		e->ebx = 0;
+		e->ecx = 0;
+		e->edx = 0;
 	}
 	/* AVX-512 only when its state can be switched. */
 	if (e->function == 0x7 && e->index == 0 &&

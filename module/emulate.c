@@ -89,7 +89,7 @@ static int hv_walk(struct hv_vcpu *vcpu, const struct hv_sregs *s, u64 gva,
 		if (shift == 12)
 			break;
 		/* A large page: 1 GiB, 2 MiB, or 4 MiB with CR4.PSE. */
-		if ((pte & PTE_PS) && (shift < 39) &&
+		if ((pte & PTE_PS) && shift < 39 &&
 		    (pte_size == 8 || (s->cr4 & X86_CR4_PSE))) {
 			u64 base = pte_size == 4 ?
 				   (pte & GENMASK_ULL(31, 22)) |

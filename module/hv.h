@@ -111,11 +111,11 @@ struct hv_vm {
 	struct kref kref;
 	int id;
 	struct mm_struct *mm;
-	struct mutex lock;
+	struct mutex lock;		/* vCPU creation, slot changes */
 	struct hv_vcpu *vcpus[HV_MAX_VCPUS];
 	unsigned int nr_vcpus;
 
-	spinlock_t mmu_lock;
+	spinlock_t mmu_lock;		/* see the kernel-doc above */
 	struct hv_slot slots[HV_MAX_MEMSLOTS];
 	unsigned int nr_slots;
 	struct hv_mmu mmu;
@@ -230,7 +230,7 @@ struct hv_events {
 struct hv_vcpu {
 	struct hv_vm *vm;
 	u32 id;
-	struct mutex mutex;
+	struct mutex mutex;		/* one ioctl at a time, but KICK */
 	struct hv_run *run;
 	int cpu;
 	int mode;
@@ -348,8 +348,12 @@ extern const struct hv_arch_ops *hv_ops;
 #define hv_vcpu_arch(vcpu)	((void *)(vcpu)->arch)
 
 #define vcpu_err_ratelimited(vcpu, fmt, ...)				\
-	pr_err_ratelimited("vm%d/vcpu%u: " fmt, (vcpu)->vm->id,		\
-			   (vcpu)->id, ##__VA_ARGS__)
+	({								\
+		const struct hv_vcpu *__v = (vcpu);			\
+									\
+		pr_err_ratelimited("vm%d/vcpu%u: " fmt, __v->vm->id,	\
+				   __v->id, ##__VA_ARGS__);		\
+	})
 
 /* main.c */
 int hv_virt_get(void);

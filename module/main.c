@@ -2,7 +2,7 @@
 /*
  * hv: module entry, /dev/hv and the system ioctls.
  *
- * Virtualization (EFER.SVME / VMXON) is turned on on every online CPU when
+ * Virtualization (EFER.SVME / VMXON) is turned on for every online CPU when
  * the first VM is created and off again when the last one goes away, so hv
  * holds the hardware only while it needs it and coexists with KVM when
  * either of them is idle.
@@ -53,7 +53,7 @@ static void hv_cpu_disable_fn(void *unused)
 }
 
 /**
- * hv_virt_get() - make sure virtualization is on on every online CPU
+ * hv_virt_get() - make sure virtualization is enabled on every online CPU
  *
  * Return: 0, or -EBUSY when another hypervisor already owns SVM/VMX on
  * some CPU (nothing is left enabled then).

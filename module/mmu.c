@@ -95,6 +95,7 @@ void hv_flush_remote_tlbs(struct hv_vm *vm)
 
 	cpumask_clear(vm->flush_mask);
 	for (i = 0; i < HV_MAX_VCPUS; i++) {
+		/* Pairs with the release in hv_vcpu_create(). */
 		struct hv_vcpu *vcpu = smp_load_acquire(&vm->vcpus[i]);
 		int cpu;
 

@@ -46,6 +46,7 @@ void hv_vcpu_kick(struct hv_vcpu *vcpu)
 	int cpu;
 
 	set_bit(HV_REQ_KICK, &vcpu->requests);
+	/* Request before mode: pairs with the smp_mb() in hv_enter_guest(). */
 	smp_mb__after_atomic();
 	cpu = READ_ONCE(vcpu->cpu);
 	if (READ_ONCE(vcpu->mode) == HV_IN_GUEST && cpu >= 0 &&

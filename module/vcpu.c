@@ -484,6 +484,7 @@ int hv_vcpu_create(struct hv_vm *vm, unsigned long id)
 		hv_vcpu_free(vcpu);
 		goto out;
 	}
+	/* Fully set up before TLB shootdowns can see it (hv_flush_remote_tlbs). */
 	smp_store_release(&vm->vcpus[id], vcpu);
 	vm->nr_vcpus++;
 out:

@@ -14,6 +14,7 @@
 
 #include <linux/types.h>
 #include <linux/ioctl.h>
+#include <linux/const.h>
 
 #define HV_API_VERSION		1
 
@@ -60,7 +61,7 @@
 /* ------------------------------------------------------------------ */
 
 /* The guest may read and execute but not write the slot: writes exit as MMIO. */
-#define HV_MEM_READONLY		(1U << 0)
+#define HV_MEM_READONLY		_BITUL(0)
 #define HV_MEM_FLAGS_ALL	HV_MEM_READONLY
 
 /**
@@ -255,7 +256,7 @@ struct hv_cpuid_entry {
 };
 
 /* The leaf depends on ECX. */
-#define HV_CPUID_FLAG_INDEXED	(1U << 0)
+#define HV_CPUID_FLAG_INDEXED	_BITUL(0)
 
 #define HV_MAX_CPUID_ENTRIES	256
 
@@ -366,8 +367,8 @@ struct hv_vcpu_stats {
 #define HV_INTERNAL_MEMORY_FAULT	4	/* slot memory is gone: @data[0] is the GPA */
 
 /* struct hv_run sync_regs / dirty_regs bits */
-#define HV_SYNC_REGS		(1U << 0)
-#define HV_SYNC_SREGS		(1U << 1)
+#define HV_SYNC_REGS		_BITUL(0)
+#define HV_SYNC_SREGS		_BITUL(1)
 #define HV_SYNC_ALL		(HV_SYNC_REGS | HV_SYNC_SREGS)
 
 /* Where the data of a port I/O exit lives in the run page. */
