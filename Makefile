@@ -8,6 +8,7 @@
 #   make demo          a sample guest under hvctl in the emulated host
 #   make lint          checkpatch --strict, sparse and W=1 on module/
 #   make install       libhv, hvctl and headers under PREFIX (DESTDIR aware)
+#   make dkms-install  hv.ko through DKMS, rebuilt for every new kernel
 
 KVER	?= $(shell uname -r)
 KDIR	?= /lib/modules/$(KVER)/build
@@ -21,6 +22,7 @@ all: module lib cli selftests
 
 module:
 	$(MAKE) -C $(KDIR) M=$(TOP) modules
+	sh module/symcheck.sh hv.ko $(KDIR)/Module.symvers
 
 lib:
 	$(MAKE) -C lib
@@ -51,6 +53,18 @@ install: lib cli
 	$(MAKE) -C lib install
 	$(MAKE) -C cli install
 
+# Register the module source with DKMS, build and install it for KVER.
+DKMS_SRC := /usr/src/hv-1.0
+dkms-install:
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	cp -r Kbuild Makefile dkms.conf module uapi $(DKMS_SRC)/
+	dkms install -m hv -v 1.0 -k $(KVER)
+
+dkms-remove:
+	-dkms remove -m hv -v 1.0 --all
+	rm -rf $(DKMS_SRC)
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean
 	$(MAKE) -C lib clean
@@ -59,4 +73,4 @@ clean:
 	rm -rf build
 
 .PHONY: all module lib cli selftests test-lib check check-native demo lint \
-	install clean
+	install dkms-install dkms-remove clean
