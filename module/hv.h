@@ -25,9 +25,12 @@
 
 #define HV_MAX_VCPUS		64
 #define HV_MAX_MEMSLOTS		64
-/* Nested page tables have 4 levels: 48 bits of guest-physical address. */
+/*
+ * Guest-physical addresses hv maps: 48 bits, what 4-level tables cover
+ * (with 5 levels only the first top-level entry is used).
+ */
 #define HV_MAX_GPA_BITS		48
-#define HV_PT_LEVELS		4
+#define HV_PT_MAX_LEVELS	5
 
 /* Debug register values after reset (SDM vol. 3, 18.2.3 and 18.2.4). */
 #define HV_DR6_INIT		0xffff0ff0ULL
@@ -62,6 +65,7 @@ struct hv_slot {
  * @table: bits of an entry that points to the next level table.
  * @leaf: bits of a 4 KiB leaf entry, read and execute allowed.
  * @writable: bit that allows writes through a leaf entry.
+ * @levels: table depth, 4 or 5.
  *
  * NPT uses the x86-64 page table format (with U set, since nested walks are
  * user accesses: APM vol. 2, 15.25.5); EPT its own (SDM vol. 3, 29.3.2).
@@ -71,6 +75,7 @@ struct hv_pt_format {
 	u64 table;
 	u64 leaf;
 	u64 writable;
+	int levels;
 };
 
 /**
@@ -252,7 +257,7 @@ struct hv_vcpu {
 	struct hv_cpuid_entry *cpuid;
 	u32 cpuid_nent;
 	u64 stats[HV_STAT_NR];
-	void *pt_cache[HV_PT_LEVELS];
+	void *pt_cache[HV_PT_MAX_LEVELS];
 	unsigned int pt_cache_n;
 
 	unsigned long arch[] __aligned(8);

@@ -72,7 +72,7 @@ static void hv_pt_free(struct hv_mmu *mmu, u64 *table, int level)
 void hv_mmu_destroy(struct hv_vm *vm)
 {
 	if (vm->mmu.root)
-		hv_pt_free(&vm->mmu, vm->mmu.root, HV_PT_LEVELS);
+		hv_pt_free(&vm->mmu, vm->mmu.root, vm->mmu.fmt->levels);
 	vm->mmu.root = NULL;
 }
 
@@ -164,7 +164,7 @@ static void hv_mmu_zap_gfns(struct hv_vm *vm, u64 gfn, u64 npages)
 	struct hv_zap z = { .n = 0 };
 
 	lockdep_assert_held(&vm->mmu_lock);
-	hv_pt_zap(vm, vm->mmu.root, HV_PT_LEVELS, 0, gfn << PAGE_SHIFT,
+	hv_pt_zap(vm, vm->mmu.root, vm->mmu.fmt->levels, 0, gfn << PAGE_SHIFT,
 		  (gfn + npages) << PAGE_SHIFT, &z);
 	hv_zap_finish(vm, &z);
 }
@@ -196,7 +196,7 @@ static void hv_mmu_zap_hva(struct hv_vm *vm, unsigned long start,
 
 static int hv_pt_cache_topup(struct hv_vcpu *vcpu)
 {
-	while (vcpu->pt_cache_n < HV_PT_LEVELS - 1) {
+	while (vcpu->pt_cache_n < vcpu->vm->mmu.fmt->levels - 1) {
 		void *page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 
 		if (!page)
@@ -219,7 +219,7 @@ static u64 *hv_pt_walk_alloc(struct hv_vcpu *vcpu, u64 gpa)
 	u64 *table = mmu->root;
 	int level;
 
-	for (level = HV_PT_LEVELS; level > 1; level--) {
+	for (level = mmu->fmt->levels; level > 1; level--) {
 		u64 *pte = &table[hv_pt_index(gpa, level)];
 
 		if (!(*pte & mmu->fmt->present)) {

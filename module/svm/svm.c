@@ -80,6 +80,19 @@ static __always_inline void svm_stgi(void)
 	asm volatile("stgi" ::: "memory");
 }
 
+/*
+ * NPT entries: x86-64 format, always user (nested walks are user accesses),
+ * as deep as the host's own paging (15.25.3): set by svm_probe().
+ */
+static struct hv_pt_format svm_pt_format = {
+	.present	= _PAGE_PRESENT,
+	.table		= _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED,
+	.leaf		= _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED |
+			  _PAGE_DIRTY,
+	.writable	= _PAGE_RW,
+	.levels		= 4,
+};
+
 /* ---- bring-up ---- */
 
 static int svm_probe(void)
@@ -99,6 +112,7 @@ static int svm_probe(void)
 		pr_err("this CPU's SVM has no nested paging, which hv requires\n");
 		return -EOPNOTSUPP;
 	}
+	svm_pt_format.levels = pgtable_l5_enabled() ? 5 : 4;
 	svm.nrips = edx & SVM_FEAT_NRIPS;
 	svm.flushbyasid = edx & SVM_FEAT_FLUSHBYASID;
 	svm.max_asid = cpuid_ebx(SVM_CPUID_FEATURES) - 1;
@@ -790,15 +804,6 @@ static int svm_handle_exit(struct hv_vcpu *vcpu)
 		return svm_exit_handlers[code](vcpu);
 	return hv_exit_unhandled(vcpu, code, c->exit_info_1, c->exit_info_2);
 }
-
-/* NPT entries: x86-64 format, always user (nested walks are user accesses). */
-static const struct hv_pt_format svm_pt_format = {
-	.present	= _PAGE_PRESENT,
-	.table		= _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED,
-	.leaf		= _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED |
-			  _PAGE_DIRTY,
-	.writable	= _PAGE_RW,
-};
 
 const struct hv_arch_ops hv_svm_ops = {
 	.name			= "svm",
