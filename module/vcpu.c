@@ -371,7 +371,9 @@ static const struct vm_operations_struct hv_vcpu_vm_ops = {
 
 static int hv_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	if (vma->vm_pgoff || vma->vm_end - vma->vm_start > PAGE_SIZE)
+	/* A private mapping would copy on write: the kernel would never see it. */
+	if (vma->vm_pgoff || vma->vm_end - vma->vm_start > PAGE_SIZE ||
+	    !(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
 	vma->vm_ops = &hv_vcpu_vm_ops;
 	return 0;
