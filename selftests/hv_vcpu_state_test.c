@@ -1,0 +1,835 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vCPU creation, the run page mmap, and the state ioctls (docs/API.md "vCPU
+ * fd"): initial state, round trips and every error path, with raw ioctls on
+ * the fds libhv created. What the guest sees of this state is in
+ * hv_guest_state_test.c.
+ */
+#include "test_util.h"
+
+/* Enough memory at GPA 0 for hv_vcpu_setup_mode()'s tables. */
+#define MEM_SIZE	(1ULL << 20)
+#define TABLES_GPA	0x10000ULL
+
+FIXTURE(vcpu) {
+	struct hv *hv;
+	struct hv_vm *vm;
+	struct hv_vcpu *vcpu;
+	int vm_fd;
+	int fd;		/* the vCPU's */
+};
+
+FIXTURE_SETUP(vcpu)
+{
+	self->hv = open_hv();
+	ASSERT_OK(hv_vm_create(self->hv, &self->vm));
+	ASSERT_OK(hv_vm_alloc_memory(self->vm, 0, 0, MEM_SIZE, 0, NULL));
+	ASSERT_OK(hv_vcpu_create(self->vm, 0, &self->vcpu));
+	self->vm_fd = hv_vm_fd(self->vm);
+	self->fd = hv_vcpu_fd(self->vcpu);
+}
+
+FIXTURE_TEARDOWN(vcpu)
+{
+	hv_vm_destroy(self->vm);
+	hv_close(self->hv);
+}
+
+/* Valid long mode state (from libhv), for tests that break one rule of it. */
+static void __long_mode_sregs(struct __test_metadata *_metadata,
+			      struct hv_vcpu *vcpu, struct hv_sregs *sregs)
+{
+	struct hv_setup setup = {
+		.mode = HV_MODE_LONG, .entry = 0x1000, .stack = 0x8000,
+		.tables = TABLES_GPA,
+	};
+
+	ASSERT_OK(hv_vcpu_setup_mode(vcpu, &setup));
+	ASSERT_OK(hv_vcpu_get_sregs(vcpu, sregs));
+}
+#define long_mode_sregs(s)	__long_mode_sregs(_metadata, self->vcpu, s)
+
+static long set_sregs(int fd, struct hv_sregs *sregs)
+{
+	return hv_ioctl(fd, HV_VCPU_SET_SREGS, sregs);
+}
+
+/* ---- creation ---- */
+
+TEST_F(vcpu, create_id_out_of_range_einval)
+{
+	long max = cap(self->hv, HV_CAP_MAX_VCPUS);
+
+	ASSERT_EQ(-EINVAL, hv_ioctl(self->vm_fd, HV_VM_CREATE_VCPU, max));
+	ASSERT_EQ(-EINVAL, hv_ioctl(self->vm_fd, HV_VM_CREATE_VCPU, 1UL << 32));
+}
+
+TEST_F(vcpu, create_duplicate_id_eexist)
+{
+	ASSERT_EQ(-EEXIST, hv_ioctl(self->vm_fd, HV_VM_CREATE_VCPU, 0));
+}
+
+TEST_F(vcpu, create_highest_id)
+{
+	long max = cap(self->hv, HV_CAP_MAX_VCPUS);
+	long fd;
+
+	if (max < 2)
+		SKIP_TEST("HV_CAP_MAX_VCPUS is %ld", max);
+	fd = hv_ioctl(self->vm_fd, HV_VM_CREATE_VCPU, max - 1);
+	ASSERT_LE(0, fd) TH_LOG("HV_VM_CREATE_VCPU(%ld): %s", max - 1,
+				strerror(-fd));
+	close(fd);
+}
+
+/* ---- initial state ---- */
+
+TEST_F(vcpu, initial_regs)
+{
+	struct hv_regs regs;
+
+	ASSERT_EQ(0, hv_ioctl(self->fd, HV_VCPU_GET_REGS, &regs));
+	EXPECT_EQ(0xfff0, regs.rip);
+	EXPECT_EQ(0x2, regs.rflags);
+}
+
+TEST_F(vcpu, initial_sregs)
+{
+	struct hv_sregs s;
+
+	ASSERT_EQ(0, hv_ioctl(self->fd, HV_VCPU_GET_SREGS, &s));
+	EXPECT_EQ(0xf000, s.cs.selector);
+	EXPECT_EQ(0xffff0000, s.cs.base);
+	EXPECT_EQ(0x60000010, s.cr0);
+	EXPECT_EQ(0, s.cr2);
+	EXPECT_EQ(0, s.cr3);
+	EXPECT_EQ(0, s.cr4);
+	EXPECT_EQ(0, s.efer);
+	EXPECT_EQ(0xfee00000 | APIC_BASE_ENABLE | APIC_BASE_BSP, s.apic_base);
+}
+
+TEST_F(vcpu, initial_apic_base_not_bsp)
+{
+	struct hv_vcpu *ap;
+	struct hv_sregs s;
+
+	if (cap(self->hv, HV_CAP_MAX_VCPUS) < 2)
+		SKIP_TEST("one vCPU per VM");
+	ASSERT_OK(hv_vcpu_create(self->vm, 1, &ap));
+	ASSERT_EQ(0, hv_ioctl(hv_vcpu_fd(ap), HV_VCPU_GET_SREGS, &s));
+	EXPECT_EQ(0xfee00000 | APIC_BASE_ENABLE, s.apic_base);
+}
+
+TEST_F(vcpu, initial_xcr0_is_x87)
+{
+	struct hv_xcrs xcrs;
+
+	if (!cap(self->hv, HV_CAP_XSAVE))
+		SKIP_TEST("no HV_CAP_XSAVE");
+	ASSERT_EQ(0, hv_ioctl(self->fd, HV_VCPU_GET_XCRS, &xcrs));
+	ASSERT_EQ(XFEATURE_X87, xcrs.xcr0);
+}
+
+TEST_F(vcpu, initial_cpuid_is_default)
+{
+	static struct hv_cpuid_entry def[HV_MAX_CPUID_ENTRIES];
+	static struct hv_cpuid_entry mine[HV_MAX_CPUID_ENTRIES];
+	uint32_t ndef = HV_MAX_CPUID_ENTRIES, nmine = HV_MAX_CPUID_ENTRIES;
+	uint32_t i, j;
+
+	ASSERT_OK(hv_get_supported_cpuid(self->hv, def, &ndef));
+	ASSERT_OK(hv_vcpu_get_cpuid(self->vcpu, mine, &nmine));
+	ASSERT_EQ(ndef, nmine);
+	for (i = 0; i < ndef; i++) {
+		for (j = 0; j < nmine; j++)
+			if (!memcmp(&def[i], &mine[j], sizeof(def[i])))
+				break;
+		EXPECT_LT(j, nmine) TH_LOG("leaf 0x%x.%u differs", def[i].function,
+					   def[i].index);
+	}
+}
+
+TEST_F(vcpu, initial_stats_zero)
+{
+	struct hv_vcpu_stats st;
+	uint32_t i;
+
+	memset(&st, 0xff, sizeof(st));
+	ASSERT_EQ(0, hv_ioctl(self->fd, HV_VCPU_GET_STATS, &st));
+	ASSERT_EQ(HV_STAT_NR, st.nr);
+	for (i = 0; i < HV_STAT_NR; i++)
+		EXPECT_EQ(0, st.count[i]) TH_LOG("%s", hv_stat_name(i));
+}
+
+/* ---- the run page ---- */
+
+TEST_F(vcpu, mmap_run_page)
+{
+	long size = cap(self->hv, HV_CAP_RUN_SIZE);
+	struct hv_run *run;
+
+	run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
+	ASSERT_NE(MAP_FAILED, run) TH_LOG("mmap: %s", strerror(errno));
+	/* The same page libhv mapped. */
+	run->request_interrupt_window = 1;
+	EXPECT_EQ(1, hv_vcpu_run_page(self->vcpu)->request_interrupt_window);
+	run->request_interrupt_window = 0;
+	munmap(run, size);
+}
+
+TEST_F(vcpu, mmap_wrong_offset_einval)
+{
+	long size = cap(self->hv, HV_CAP_RUN_SIZE);
+	void *p;
+
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd,
+		 PAGE_SIZE);
+	ASSERT_EQ(MAP_FAILED, p);
+	ASSERT_EQ(EINVAL, errno);
+}
+
+TEST_F(vcpu, mmap_too_large_einval)
+{
+	long size = cap(self->hv, HV_CAP_RUN_SIZE);
+	void *p;
+
+	p = mmap(NULL, size + PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 self->fd, 0);
+	ASSERT_EQ(MAP_FAILED, p);
+	ASSERT_EQ(EINVAL, errno);
+}
+
+TEST_F(vcpu, run_nonzero_arg_einval)
+{
+	ASSERT_EQ(-EINVAL, hv_ioctl(self->fd, HV_VCPU_RUN, 1));
+}
+
+/* ---- regs ---- */
+
+TEST_F(vcpu, regs_roundtrip)
+{
+	struct hv_regs in, out;
+	uint64_t *w = (uint64_t *)&in;
+	size_t i;
+
+	for (i = 0; i < sizeof(in) / 8; i++)
+		w[i] = 0x0101010101010101ULL * (i + 1);
+	in.rip = 0x1000;
+	in.rflags = 0x2 | 0x1 | 0x40 | 0x80;	/* CF, ZF, SF */
+	ASSERT_EQ(0, hv_ioctl(self->fd, HV_VCPU_SET_REGS, &in));
+	ASSERT_EQ(0, hv_ioctl(self->fd, HV_VCPU_GET_REGS, &out));
+	ASSERT_EQ(0, memcmp(&in, &out, sizeof(in)));
+}
+
+/* ---- sregs ---- */
+
+TEST_F(vcpu, sregs_roundtrip)
+{
+	struct hv_sregs in, out;
+
+	ASSERT_EQ(0, hv_ioctl(self->fd, HV_VCPU_GET_SREGS, &in));
+	in.ds.selector = 0x100;
+	in.ds.base = 0x1000;
+	in.gdt.base = 0x5000;
+	in.gdt.limit = 0x3f;
+	in.idt.base = 0x6000;
+	in.idt.limit = 0x3ff;
+	in.cr2 = 0x12345000;
+	in.cr8 = 5;
+	ASSERT_EQ(0, set_sregs(self->fd, &in));
+	ASSERT_EQ(0, hv_ioctl(self->fd, HV_VCPU_GET_SREGS, &out));
+	EXPECT_EQ(in.ds.selector, out.ds.selector);
+	EXPECT_EQ(in.ds.base, out.ds.base);
+	EXPECT_EQ(in.gdt.base, out.gdt.base);
+	EXPECT_EQ(in.gdt.limit, out.gdt.limit);
+	EXPECT_EQ(in.idt.base, out.idt.base);
+	EXPECT_EQ(in.idt.limit, out.idt.limit);
+	EXPECT_EQ(in.cr2, out.cr2);
+	EXPECT_EQ(in.cr8, out.cr8);
+}
+
+TEST_F(vcpu, sregs_long_mode_roundtrip)
+{
+	struct hv_sregs in, out;
+
+	long_mode_sregs(&in);
+	ASSERT_EQ(0, set_sregs(self->fd, &in));
+	ASSERT_EQ(0, hv_ioctl(self->fd, HV_VCPU_GET_SREGS, &out));
+	EXPECT_EQ(in.cr0, out.cr0);
+	EXPECT_EQ(in.cr3, out.cr3);
+	EXPECT_EQ(in.cr4, out.cr4);
+	EXPECT_EQ(in.efer, out.efer);
+	EXPECT_EQ(1, out.cs.l);
+	EXPECT_EQ(in.cs.selector, out.cs.selector);
+	EXPECT_EQ(in.tr.base, out.tr.base);
+}
+
+TEST_F(vcpu, sregs_reserved_einval)
+{
+	struct hv_sregs s;
+
+	ASSERT_EQ(0, hv_ioctl(self->fd, HV_VCPU_GET_SREGS, &s));
+	s.reserved[7] = 1;
+	ASSERT_EQ(-EINVAL, set_sregs(self->fd, &s));
+}
+
+TEST_F(vcpu, sregs_padding_einval)
+{
+	struct hv_sregs s, bad;
+
+	ASSERT_EQ(0, hv_ioctl(self->fd, HV_VCPU_GET_SREGS, &s));
+	bad = s;
+	bad.cs.padding = 1;
+	EXPECT_EQ(-EINVAL, set_sregs(self->fd, &bad));
+	bad = s;
+	bad.gdt.padding[2] = 1;
+	EXPECT_EQ(-EINVAL, set_sregs(self->fd, &bad));
+}
+
+TEST_F(vcpu, sregs_pg_without_pe_einval)
+{
+	struct hv_sregs s;
+
+	ASSERT_EQ(0, hv_ioctl(self->fd, HV_VCPU_GET_SREGS, &s));
+	s.cr0 = X86_CR0_PG | X86_CR0_ET;
+	ASSERT_EQ(-EINVAL, set_sregs(self->fd, &s));
+}
+
+TEST_F(vcpu, sregs_lma_without_long_mode_einval)
+{
+	struct hv_sregs s;
+
+	ASSERT_EQ(0, hv_ioctl(self->fd, HV_VCPU_GET_SREGS, &s));
+	s.efer = EFER_LMA;	/* real mode: LME and PG clear */
+	ASSERT_EQ(-EINVAL, set_sregs(self->fd, &s));
+}
+
+TEST_F(vcpu, sregs_long_mode_without_lma_einval)
+{
+	struct hv_sregs s;
+
+	long_mode_sregs(&s);
+	s.efer &= ~EFER_LMA;	/* LME and PG set */
+	ASSERT_EQ(-EINVAL, set_sregs(self->fd, &s));
+}
+
+TEST_F(vcpu, sregs_long_mode_without_pae_einval)
+{
+	struct hv_sregs s;
+
+	long_mode_sregs(&s);
+	s.cr4 &= ~X86_CR4_PAE;
+	ASSERT_EQ(-EINVAL, set_sregs(self->fd, &s));
+}
+
+TEST_F(vcpu, sregs_cr0_reserved_einval)
+{
+	struct hv_sregs s;
+
+	long_mode_sregs(&s);
+	s.cr0 |= 1ULL << 32;
+	ASSERT_EQ(-EINVAL, set_sregs(self->fd, &s));
+}
+
+TEST_F(vcpu, sregs_cr4_reserved_einval)
+{
+	struct hv_sregs s;
+
+	long_mode_sregs(&s);
+	s.cr4 |= 1ULL << 63;
+	ASSERT_EQ(-EINVAL, set_sregs(self->fd, &s));
+}
+
+/* hv does not offer VMX to guests, so CR4.VMXE is reserved for them. */
+TEST_F(vcpu, sregs_cr4_vmxe_einval)
+{
+	struct hv_sregs s;
+
+	long_mode_sregs(&s);
+	s.cr4 |= 1ULL << 13;
+	ASSERT_EQ(-EINVAL, set_sregs(self->fd, &s));
+}
+
+TEST_F(vcpu, sregs_efer_reserved_einval)
+{
+	struct hv_sregs s;
+
+	long_mode_sregs(&s);
+	s.efer |= 1ULL << 62;
+	ASSERT_EQ(-EINVAL, set_sregs(self->fd, &s));
+}
+
+TEST_F(vcpu, sregs_einval_changes_nothing)
+{
+	struct hv_sregs before, bad, after;
+
+	long_mode_sregs(&before);
+	bad = before;
+	bad.cr4 &= ~X86_CR4_PAE;
+	bad.cr2 = 0xdead000;
+	ASSERT_EQ(-EINVAL, set_sregs(self->fd, &bad));
+	ASSERT_EQ(0, hv_ioctl(self->fd, HV_VCPU_GET_SREGS, &after));
+	ASSERT_EQ(0, memcmp(&before, &after, sizeof(before)));
+}
+
+/* ---- MSRs ---- */
+
+static long msrs(int fd, unsigned long req, struct hv_msr_entry *e,
+		 uint32_t n)
+{
+	struct hv_msrs m = { .nmsrs = n, .entries = (uintptr_t)e };
+
+	return hv_ioctl(fd, req, &m);
+}
+
+static bool msr_listed(struct hv *hv, uint32_t index)
+{
+	uint32_t idx[HV_MAX_MSR_ENTRIES], n = HV_MAX_MSR_ENTRIES, i;
+
+	if (hv_get_msr_list(hv, idx, &n))
+		return false;
+	for (i = 0; i < n; i++)
+		if (idx[i] == index)
+			return true;
+	return false;
+}
+
+#define REQUIRE_MSR(index) do { \
+	if (!msr_listed(self->hv, index)) \
+		SKIP_TEST("MSR 0x%x not in HV_GET_MSR_LIST", index); \
+} while (0)
+
+#define STAR_VALUE	0x0023001000abcdefULL
+#define LSTAR_VALUE	0xffffffff81234560ULL
+
+TEST_F(vcpu, msrs_roundtrip)
+{
+	struct hv_msr_entry e[2] = {
+		{ .index = MSR_STAR, .data = STAR_VALUE },
+		{ .index = MSR_LSTAR, .data = LSTAR_VALUE },
+	};
+
+	REQUIRE_MSR(MSR_STAR);
+	REQUIRE_MSR(MSR_LSTAR);
+	ASSERT_EQ(2, msrs(self->fd, HV_VCPU_SET_MSRS, e, 2));
+	e[0].data = e[1].data = 0;
+	ASSERT_EQ(2, msrs(self->fd, HV_VCPU_GET_MSRS, e, 2));
+	EXPECT_EQ(STAR_VALUE, e[0].data);
+	EXPECT_EQ(LSTAR_VALUE, e[1].data);
+}
+
+TEST_F(vcpu, msrs_too_many_e2big)
+{
+	static struct hv_msr_entry e[HV_MAX_MSR_ENTRIES + 1];
+	uint32_t i;
+
+	for (i = 0; i <= HV_MAX_MSR_ENTRIES; i++)
+		e[i].index = MSR_STAR;
+	EXPECT_EQ(-E2BIG, msrs(self->fd, HV_VCPU_GET_MSRS, e,
+			       HV_MAX_MSR_ENTRIES + 1));
+	EXPECT_EQ(-E2BIG, msrs(self->fd, HV_VCPU_SET_MSRS, e,
+			       HV_MAX_MSR_ENTRIES + 1));
+}
+
+TEST_F(vcpu, msrs_padding_einval)
+{
+	struct hv_msr_entry e = { .index = MSR_STAR };
+	struct hv_msrs m = { .nmsrs = 1, .padding = 1, .entries = (uintptr_t)&e };
+
+	ASSERT_EQ(-EINVAL, hv_ioctl(self->fd, HV_VCPU_GET_MSRS, &m));
+}
+
+TEST_F(vcpu, msrs_bad_pointer_efault)
+{
+	ASSERT_EQ(-EFAULT, msrs(self->fd, HV_VCPU_GET_MSRS,
+				(struct hv_msr_entry *)8, 1));
+}
+
+TEST_F(vcpu, set_msrs_stops_at_unknown)
+{
+	struct hv_msr_entry e[3] = {
+		{ .index = MSR_STAR, .data = STAR_VALUE },
+		{ .index = MSR_BOGUS, .data = 1 },
+		{ .index = MSR_LSTAR, .data = LSTAR_VALUE },
+	};
+	uint64_t lstar;
+
+	REQUIRE_MSR(MSR_STAR);
+	REQUIRE_MSR(MSR_LSTAR);
+	ASSERT_OK(hv_vcpu_get_msr(self->vcpu, MSR_LSTAR, &lstar));
+	ASSERT_NE(LSTAR_VALUE, lstar);
+	ASSERT_EQ(1, msrs(self->fd, HV_VCPU_SET_MSRS, e, 3));
+	/* The entry after the unknown one was not written. */
+	ASSERT_OK(hv_vcpu_get_msr(self->vcpu, MSR_LSTAR, &lstar));
+	ASSERT_NE(LSTAR_VALUE, lstar);
+}
+
+TEST_F(vcpu, get_msrs_stops_at_unknown)
+{
+	struct hv_msr_entry e[3] = {
+		{ .index = MSR_STAR },
+		{ .index = MSR_BOGUS },
+		{ .index = MSR_LSTAR },
+	};
+
+	REQUIRE_MSR(MSR_STAR);
+	ASSERT_EQ(1, msrs(self->fd, HV_VCPU_GET_MSRS, e, 3));
+}
+
+TEST_F(vcpu, set_msrs_stops_at_entry_reserved)
+{
+	struct hv_msr_entry e = {
+		.index = MSR_STAR, .reserved = 1, .data = STAR_VALUE,
+	};
+
+	REQUIRE_MSR(MSR_STAR);
+	ASSERT_EQ(0, msrs(self->fd, HV_VCPU_SET_MSRS, &e, 1));
+}
+
+/* LSTAR takes canonical addresses only (WRMSR would #GP). */
+TEST_F(vcpu, set_msrs_stops_at_invalid_value)
+{
+	struct hv_msr_entry e = {
+		.index = MSR_LSTAR, .data = 0x8000000000000000ULL,
+	};
+
+	REQUIRE_MSR(MSR_LSTAR);
+	ASSERT_EQ(0, msrs(self->fd, HV_VCPU_SET_MSRS, &e, 1));
+}
+
+/* Every MSR in the list can be read, and written back with what was read. */
+TEST_F(vcpu, msr_list_all_get_and_set)
+{
+	static struct hv_msr_entry e[HV_MAX_MSR_ENTRIES];
+	uint32_t idx[HV_MAX_MSR_ENTRIES], n = HV_MAX_MSR_ENTRIES, i;
+	long r;
+
+	ASSERT_OK(hv_get_msr_list(self->hv, idx, &n));
+	for (i = 0; i < n; i++)
+		e[i].index = idx[i];
+	r = msrs(self->fd, HV_VCPU_GET_MSRS, e, n);
+	ASSERT_EQ(n, r) TH_LOG("stopped at MSR 0x%x", e[r < 0 ? 0 : r].index);
+	r = msrs(self->fd, HV_VCPU_SET_MSRS, e, n);
+	ASSERT_EQ(n, r) TH_LOG("stopped at MSR 0x%x = 0x%llx",
+			       e[r < 0 ? 0 : r].index,
+			       (unsigned long long)e[r < 0 ? 0 : r].data);
+}
+
+/* ---- XSAVE and XCRs ---- */
+
+#define REQUIRE_XSAVE() do { \
+	if (!cap(self->hv, HV_CAP_XSAVE)) \
+		SKIP_TEST("no HV_CAP_XSAVE"); \
+} while (0)
+
+static long set_xcr0(int fd, uint64_t xcr0)
+{
+	struct hv_xcrs x = { .xcr0 = xcr0 };
+
+	return hv_ioctl(fd, HV_VCPU_SET_XCRS, &x);
+}
+
+TEST_F(vcpu, xcrs_roundtrip)
+{
+	struct hv_xcrs x;
+
+	REQUIRE_XSAVE();
+	ASSERT_EQ(0, set_xcr0(self->fd, XFEATURE_X87 | XFEATURE_SSE));
+	ASSERT_EQ(0, hv_ioctl(self->fd, HV_VCPU_GET_XCRS, &x));
+	ASSERT_EQ(XFEATURE_X87 | XFEATURE_SSE, x.xcr0);
+}
+
+TEST_F(vcpu, xcrs_without_x87_einval)
+{
+	REQUIRE_XSAVE();
+	ASSERT_EQ(-EINVAL, set_xcr0(self->fd, XFEATURE_SSE));
+}
+
+TEST_F(vcpu, xcrs_avx_without_sse_einval)
+{
+	REQUIRE_XSAVE();
+	ASSERT_EQ(-EINVAL, set_xcr0(self->fd, XFEATURE_X87 | XFEATURE_AVX));
+}
+
+TEST_F(vcpu, xcrs_unsupported_component_einval)
+{
+	REQUIRE_XSAVE();
+	/* Bit 62 names no component on any CPU. */
+	ASSERT_EQ(-EINVAL, set_xcr0(self->fd, XFEATURE_X87 | (1ULL << 62)));
+}
+
+TEST_F(vcpu, xcrs_reserved_einval)
+{
+	struct hv_xcrs x = { .xcr0 = XFEATURE_X87 | XFEATURE_SSE };
+
+	REQUIRE_XSAVE();
+	x.reserved[0] = 1;
+	ASSERT_EQ(-EINVAL, hv_ioctl(self->fd, HV_VCPU_SET_XCRS, &x));
+}
+
+TEST_F(vcpu, xcrs_einval_keeps_xcr0)
+{
+	struct hv_xcrs x;
+
+	REQUIRE_XSAVE();
+	ASSERT_EQ(0, set_xcr0(self->fd, XFEATURE_X87 | XFEATURE_SSE));
+	ASSERT_EQ(-EINVAL, set_xcr0(self->fd, XFEATURE_SSE));
+	ASSERT_EQ(0, hv_ioctl(self->fd, HV_VCPU_GET_XCRS, &x));
+	ASSERT_EQ(XFEATURE_X87 | XFEATURE_SSE, x.xcr0);
+}
+
+static uint64_t *xstate_bv(struct hv_xsave *x)
+{
+	return (uint64_t *)((char *)x->region + XSAVE_XSTATE_BV_OFFSET);
+}
+
+TEST_F(vcpu, xsave_roundtrip_xmm0)
+{
+	static const uint8_t xmm0[16] = {
+		0x10, 0x32, 0x54, 0x76, 0x98, 0xba, 0xdc, 0xfe,
+		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
+	};
+	struct hv_xsave x;
+
+	REQUIRE_XSAVE();
+	/* SSE in XCR0 too, whatever "components the guest can have" means. */
+	ASSERT_EQ(0, set_xcr0(self->fd, XFEATURE_X87 | XFEATURE_SSE));
+	ASSERT_EQ(0, hv_ioctl(self->fd, HV_VCPU_GET_XSAVE, &x));
+	memcpy((char *)x.region + XSAVE_XMM0_OFFSET, xmm0, sizeof(xmm0));
+	*xstate_bv(&x) |= XFEATURE_SSE;
+	ASSERT_EQ(0, hv_ioctl(self->fd, HV_VCPU_SET_XSAVE, &x));
+	memset(&x, 0, sizeof(x));
+	ASSERT_EQ(0, hv_ioctl(self->fd, HV_VCPU_GET_XSAVE, &x));
+	ASSERT_EQ(0, memcmp((char *)x.region + XSAVE_XMM0_OFFSET, xmm0,
+			    sizeof(xmm0)));
+}
+
+TEST_F(vcpu, xsave_unknown_component_einval)
+{
+	struct hv_xsave x;
+
+	REQUIRE_XSAVE();
+	ASSERT_EQ(0, hv_ioctl(self->fd, HV_VCPU_GET_XSAVE, &x));
+	ASSERT_EQ(0, hv_ioctl(self->fd, HV_VCPU_SET_XSAVE, &x));
+	*xstate_bv(&x) |= 1ULL << 62;
+	ASSERT_EQ(-EINVAL, hv_ioctl(self->fd, HV_VCPU_SET_XSAVE, &x));
+}
+
+/* ---- CPUID ---- */
+
+static long set_cpuid(int fd, struct hv_cpuid_entry *e, uint32_t n)
+{
+	struct hv_cpuid c = { .nent = n, .entries = (uintptr_t)e };
+
+	return hv_ioctl(fd, HV_VCPU_SET_CPUID, &c);
+}
+
+static long get_cpuid(int fd, struct hv_cpuid_entry *e, uint32_t *n)
+{
+	struct hv_cpuid c = { .nent = *n, .entries = (uintptr_t)e };
+	long r = hv_ioctl(fd, HV_VCPU_GET_CPUID, &c);
+
+	*n = c.nent;
+	return r;
+}
+
+/* "hvselftest.." in EBX, ECX, EDX. */
+#define SIG_EBX		0x65737668
+#define SIG_ECX		0x65746c66
+#define SIG_EDX		0x00007473
+
+TEST_F(vcpu, cpuid_roundtrip)
+{
+	struct hv_cpuid_entry in[2] = {
+		{ .function = 0x40000000, .eax = 0x40000001,
+		  .ebx = SIG_EBX, .ecx = SIG_ECX, .edx = SIG_EDX },
+		{ .function = 0x40000001, .index = 3,
+		  .flags = HV_CPUID_FLAG_INDEXED, .eax = 0x1234 },
+	};
+	struct hv_cpuid_entry out[HV_MAX_CPUID_ENTRIES];
+	uint32_t n = HV_MAX_CPUID_ENTRIES, i, found = 0;
+
+	ASSERT_EQ(0, set_cpuid(self->fd, in, 2));
+	ASSERT_EQ(0, get_cpuid(self->fd, out, &n));
+	ASSERT_EQ(2, n);
+	for (i = 0; i < n; i++) {
+		if (!memcmp(&out[i], &in[0], sizeof(in[0])))
+			found |= 1;
+		if (!memcmp(&out[i], &in[1], sizeof(in[1])))
+			found |= 2;
+	}
+	ASSERT_EQ(3, found);
+}
+
+TEST_F(vcpu, set_cpuid_too_many_e2big)
+{
+	static struct hv_cpuid_entry e[HV_MAX_CPUID_ENTRIES + 1];
+	uint32_t i;
+
+	for (i = 0; i <= HV_MAX_CPUID_ENTRIES; i++)
+		e[i].function = 0x40000000 + i;
+	ASSERT_EQ(-E2BIG, set_cpuid(self->fd, e, HV_MAX_CPUID_ENTRIES + 1));
+}
+
+TEST_F(vcpu, get_cpuid_too_small_e2big_with_count)
+{
+	struct hv_cpuid_entry e[3] = {
+		{ .function = 0 }, { .function = 1 }, { .function = 0x40000000 },
+	};
+	uint32_t n = 1;
+
+	ASSERT_EQ(0, set_cpuid(self->fd, e, 3));
+	ASSERT_EQ(-E2BIG, get_cpuid(self->fd, e, &n));
+	ASSERT_EQ(3, n);
+}
+
+TEST_F(vcpu, set_cpuid_unknown_flags_einval)
+{
+	struct hv_cpuid_entry e = { .function = 0x40000000, .flags = 1U << 1 };
+
+	ASSERT_EQ(-EINVAL, set_cpuid(self->fd, &e, 1));
+}
+
+TEST_F(vcpu, set_cpuid_padding_einval)
+{
+	struct hv_cpuid_entry e = { .function = 0x40000000, .padding = 1 };
+	struct hv_cpuid_entry ok = { .function = 0x40000000 };
+	struct hv_cpuid c = { .nent = 1, .padding = 1, .entries = (uintptr_t)&ok };
+
+	EXPECT_EQ(-EINVAL, set_cpuid(self->fd, &e, 1));
+	EXPECT_EQ(-EINVAL, hv_ioctl(self->fd, HV_VCPU_SET_CPUID, &c));
+}
+
+/* Bits hv cannot virtualize are cleared from the table, never passed on. */
+TEST_F(vcpu, set_cpuid_clears_vmx_svm)
+{
+	struct hv_cpuid_entry e[2] = {
+		{ .function = 1, .ecx = CPUID_1_ECX_VMX },
+		{ .function = 0x80000001, .ecx = CPUID_80000001_ECX_SVM },
+	};
+	uint32_t n = 2, i;
+
+	ASSERT_EQ(0, set_cpuid(self->fd, e, 2));
+	memset(e, 0xff, sizeof(e));
+	ASSERT_EQ(0, get_cpuid(self->fd, e, &n));
+	ASSERT_EQ(2, n);
+	for (i = 0; i < n; i++)
+		EXPECT_EQ(0, e[i].ecx) TH_LOG("leaf 0x%x", e[i].function);
+}
+
+/* ---- event injection ---- */
+
+static long inject(int fd, uint8_t type, uint8_t vector)
+{
+	struct hv_event ev = { .type = type, .vector = vector };
+
+	return hv_ioctl(fd, HV_VCPU_INJECT, &ev);
+}
+
+TEST_F(vcpu, inject_one_of_each_type)
+{
+	ASSERT_EQ(0, inject(self->fd, HV_EVENT_EXCEPTION, UD_VECTOR));
+	ASSERT_EQ(0, inject(self->fd, HV_EVENT_EXTINT, 0x40));
+	if (cap(self->hv, HV_CAP_NMI))
+		ASSERT_EQ(0, inject(self->fd, HV_EVENT_NMI, NMI_VECTOR));
+}
+
+TEST_F(vcpu, inject_second_exception_ebusy)
+{
+	ASSERT_EQ(0, inject(self->fd, HV_EVENT_EXCEPTION, UD_VECTOR));
+	ASSERT_EQ(-EBUSY, inject(self->fd, HV_EVENT_EXCEPTION, UD_VECTOR));
+}
+
+TEST_F(vcpu, inject_second_extint_ebusy)
+{
+	ASSERT_EQ(0, inject(self->fd, HV_EVENT_EXTINT, 0x40));
+	ASSERT_EQ(-EBUSY, inject(self->fd, HV_EVENT_EXTINT, 0x41));
+}
+
+TEST_F(vcpu, inject_second_nmi_ebusy)
+{
+	if (!cap(self->hv, HV_CAP_NMI))
+		SKIP_TEST("no HV_CAP_NMI");
+	ASSERT_EQ(0, inject(self->fd, HV_EVENT_NMI, NMI_VECTOR));
+	ASSERT_EQ(-EBUSY, inject(self->fd, HV_EVENT_NMI, NMI_VECTOR));
+}
+
+/* One invalid field each; everything else is a valid #GP(0). */
+FIXTURE(inject_invalid) {
+	struct hv *hv;
+	struct hv_vm *vm;
+	struct hv_vcpu *vcpu;
+};
+
+FIXTURE_VARIANT(inject_invalid) {
+	struct hv_event ev;
+	int reserved_word;	/* 1-based index into ev.reserved, 0 = none */
+};
+
+FIXTURE_VARIANT_ADD(inject_invalid, unknown_type) {
+	.ev = { .type = 4, .vector = GP_VECTOR },
+};
+FIXTURE_VARIANT_ADD(inject_invalid, type_zero) {
+	.ev = { .type = 0, .vector = GP_VECTOR },
+};
+FIXTURE_VARIANT_ADD(inject_invalid, exception_vector_32) {
+	.ev = { .type = HV_EVENT_EXCEPTION, .vector = 32 },
+};
+FIXTURE_VARIANT_ADD(inject_invalid, extint_vector_15) {
+	.ev = { .type = HV_EVENT_EXTINT, .vector = 15 },
+};
+FIXTURE_VARIANT_ADD(inject_invalid, nmi_vector_not_2) {
+	.ev = { .type = HV_EVENT_NMI, .vector = 3 },
+};
+FIXTURE_VARIANT_ADD(inject_invalid, extint_error_code) {
+	.ev = { .type = HV_EVENT_EXTINT, .vector = 0x40, .has_error_code = 1 },
+};
+FIXTURE_VARIANT_ADD(inject_invalid, nmi_error_code) {
+	.ev = { .type = HV_EVENT_NMI, .vector = 2, .has_error_code = 1 },
+};
+FIXTURE_VARIANT_ADD(inject_invalid, has_error_code_2) {
+	.ev = { .type = HV_EVENT_EXCEPTION, .vector = GP_VECTOR,
+		.has_error_code = 2 },
+};
+FIXTURE_VARIANT_ADD(inject_invalid, padding) {
+	.ev = { .type = HV_EVENT_EXCEPTION, .vector = GP_VECTOR,
+		.has_error_code = 1, .padding = 1 },
+};
+FIXTURE_VARIANT_ADD(inject_invalid, reserved) {
+	.ev = { .type = HV_EVENT_EXCEPTION, .vector = GP_VECTOR,
+		.has_error_code = 1 },
+	.reserved_word = 3,
+};
+
+FIXTURE_SETUP(inject_invalid)
+{
+	self->hv = open_hv();
+	ASSERT_OK(hv_vm_create(self->hv, &self->vm));
+	ASSERT_OK(hv_vcpu_create(self->vm, 0, &self->vcpu));
+}
+
+FIXTURE_TEARDOWN(inject_invalid)
+{
+	hv_vm_destroy(self->vm);
+	hv_close(self->hv);
+}
+
+TEST_F(inject_invalid, einval)
+{
+	int fd = hv_vcpu_fd(self->vcpu);
+	struct hv_event ev = variant->ev;
+
+	if (ev.type == HV_EVENT_NMI && !cap(self->hv, HV_CAP_NMI))
+		SKIP_TEST("no HV_CAP_NMI");
+	if (variant->reserved_word)
+		ev.reserved[variant->reserved_word - 1] = 1;
+	ASSERT_EQ(-EINVAL, hv_ioctl(fd, HV_VCPU_INJECT, &ev));
+	/* Nothing was queued: the valid event of that type goes in. */
+	if (ev.type >= HV_EVENT_EXCEPTION && ev.type <= HV_EVENT_NMI)
+		ASSERT_EQ(0, inject(fd, ev.type,
+				    ev.type == HV_EVENT_NMI ? NMI_VECTOR :
+				    ev.type == HV_EVENT_EXTINT ? 0x40 :
+				    UD_VECTOR));
+}
+
+TEST_HARNESS_MAIN
