@@ -404,10 +404,12 @@ int hv_emulate_mov_dr(struct hv_vcpu *vcpu)
 }
 
 /*
- * The segment base of a string I/O instruction's memory operand: ES for INS
- * (no override allowed), DS or the override prefix for OUTS.
+ * A string I/O instruction's memory operand: the segment base (ES for INS,
+ * where no override is allowed; DS or the override prefix for OUTS) and
+ * the address size (SDM vol. 2, INS/OUTS).
  */
-int hv_string_io_segment(struct hv_vcpu *vcpu, bool in, u64 *base)
+int hv_decode_string_io(struct hv_vcpu *vcpu, bool in, u64 *base,
+			u8 *addr_size)
 {
 	struct hv_insn insn = { 0 };
 	struct hv_sregs s;
@@ -420,14 +422,11 @@ int hv_string_io_segment(struct hv_vcpu *vcpu, bool in, u64 *base)
 	segs[3] = &s.ds;
 	segs[4] = &s.fs;
 	segs[5] = &s.gs;
-	if (in) {
-		*base = hv_long_mode(&s) ? 0 : s.es.base;
-		return 0;
-	}
 	if (hv_fetch(vcpu, &s, &insn) || hv_decode_prefixes(&insn, &s))
 		return -EFAULT;
-	if (insn.seg < 0)
-		insn.seg = 3;
+	*addr_size = insn.addr_size;
+	if (in || insn.seg < 0)
+		insn.seg = in ? 0 : 3;
 	/* In 64-bit mode only FS and GS have a base (SDM vol. 1, 3.4.2.1). */
 	if (hv_long_mode(&s) && insn.seg < 4)
 		*base = 0;

@@ -227,17 +227,23 @@ static int hv_io_exit_report(struct hv_vcpu *vcpu, const struct hv_io_exit *io,
 static int hv_exit_string_io(struct hv_vcpu *vcpu, const struct hv_io_exit *io)
 {
 	struct hv_pending_io *p = &vcpu->pending;
-	u64 mask = hv_addr_mask(io->addr_size);
 	int reg = io->in ? HV_RDI : HV_RSI;
-	u64 count = io->rep ? vcpu->gprs[HV_RCX] & mask : 1;
-	u64 gva, gpa, room;
+	u64 gva, gpa, room, mask, count;
+	u8 addr_size;
 
+	/*
+	 * Segment and address size come from decoding the instruction, not
+	 * from the exit information: QEMU's SVM reports the address size one
+	 * bit off, and older VMX parts leave it out.
+	 */
+	if (hv_decode_string_io(vcpu, io->in, &gva, &addr_size))
+		return hv_exit_emulation_failed(vcpu, 0);
+	mask = hv_addr_mask(addr_size);
+	count = io->rep ? vcpu->gprs[HV_RCX] & mask : 1;
 	if (!count) {
 		vcpu->rip = io->next_rip;
 		return 1;
 	}
-	if (hv_string_io_segment(vcpu, io->in, &gva))
-		return hv_exit_emulation_failed(vcpu, 0);
 	gva += vcpu->gprs[reg] & mask;
 	if (hv_gva_to_gpa(vcpu, gva, io->in, &gpa))
 		return hv_exit_emulation_failed(vcpu, 0);
@@ -259,7 +265,7 @@ static int hv_exit_string_io(struct hv_vcpu *vcpu, const struct hv_io_exit *io)
 	p->count = count;
 	p->is_in = io->in;
 	p->rep = io->rep;
-	p->addr_size = io->addr_size;
+	p->addr_size = addr_size;
 	p->gpa = gpa;
 	p->next_rip = io->next_rip;
 	return hv_io_exit_report(vcpu, io, count);

@@ -419,7 +419,8 @@ int hv_exit_unhandled(struct hv_vcpu *vcpu, u64 code, u64 info1, u64 info2);
  * @in: IN/INS.
  * @string: INS/OUTS.
  * @rep: REP prefix.
- * @addr_size: address size of a string instruction (2, 4, 8).
+ * @addr_size: address size of a string instruction (2, 4, 8) as the
+ *	hardware reports it; the core decodes it again (see exits.c).
  * @next_rip: RIP after the instruction.
  */
 struct hv_io_exit {
@@ -449,7 +450,8 @@ int hv_gva_to_gpa(struct hv_vcpu *vcpu, u64 gva, bool write, u64 *gpa);
 int hv_emulate_mmio(struct hv_vcpu *vcpu, u64 gpa, bool write);
 void hv_complete_mmio_read(struct hv_vcpu *vcpu, u64 data);
 int hv_emulate_mov_dr(struct hv_vcpu *vcpu);
-int hv_string_io_segment(struct hv_vcpu *vcpu, bool in, u64 *base);
+int hv_decode_string_io(struct hv_vcpu *vcpu, bool in, u64 *base,
+			u8 *addr_size);
 
 /* cpuid.c */
 int hv_cpuid_init(void);

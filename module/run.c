@@ -171,18 +171,35 @@ static void hv_guest_state_enter(struct hv_vcpu *vcpu)
 {
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
-	if (vcpu->xcr0 != hv_host_xcr0)
+	if (vcpu->xcr0 != hv_host_xcr0 && boot_cpu_has(X86_FEATURE_OSXSAVE))
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 	if (vcpu->tsc_aux != this_cpu_read(hv_host_tsc_aux))
 		wrmsrl(MSR_TSC_AUX, vcpu->tsc_aux);
+}
+
+/*
+ * XCR0 is read back rather than assumed: where the XSETBV intercept is
+ * missing (QEMU's SVM does not implement it) the guest wrote the register
+ * itself. Its value is kept if valid, and the host's is always restored.
+ */
+static void hv_restore_xcr0(struct hv_vcpu *vcpu)
+{
+	u64 xcr0;
+
+	if (!boot_cpu_has(X86_FEATURE_OSXSAVE))
+		return;
+	xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	if (xcr0 != vcpu->xcr0 && hv_xcr0_valid(xcr0))
+		vcpu->xcr0 = xcr0;
+	if (xcr0 != hv_host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, hv_host_xcr0);
 }
 
 static void hv_guest_state_exit(struct hv_vcpu *vcpu)
 {
 	if (vcpu->tsc_aux != this_cpu_read(hv_host_tsc_aux))
 		wrmsrl(MSR_TSC_AUX, this_cpu_read(hv_host_tsc_aux));
-	if (vcpu->xcr0 != hv_host_xcr0)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, hv_host_xcr0);
+	hv_restore_xcr0(vcpu);
 	if (hw_breakpoint_active())
 		hw_breakpoint_restore();
 }
