@@ -2,8 +2,8 @@
 /*
  * Object lifetimes (docs/API.md "Objects"): fds closed in every order, the
  * run page outliving its fds, VM and vCPU fds used from another process,
- * processes that die with vCPUs running, module unload while a VM exists,
- * and sharing SVM/VMX with KVM.
+ * processes that die with vCPUs running, module unload while a VM exists.
+ * Sharing SVM/VMX with KVM is in hv_kvm_test.
  */
 #include <pthread.h>
 #include <sys/syscall.h>
@@ -359,41 +359,6 @@ TEST(module_unload_refused_while_vm_exists)
 	ASSERT_TRUE(errno == EBUSY || errno == EWOULDBLOCK)
 		TH_LOG("delete_module: %s", strerror(errno));
 	close(vm);
-}
-
-/* From linux/kvm.h: the one ioctl this test needs. */
-#define KVM_IO			0xae
-#define KVM_CREATE_VM		_IO(KVM_IO, 0x01)
-
-/* While a KVM VM holds SVM/VMX, HV_CREATE_VM fails with EBUSY; then works. */
-TEST(kvm_vm_makes_create_vm_ebusy)
-{
-	int dev, kvm, kvm_vm, vm;
-
-	if (access("/dev/kvm", F_OK))
-		SKIP_TEST("no /dev/kvm");
-	dev = open_dev_hv(_metadata);
-	vm = hv_ioctl(dev, HV_CREATE_VM, 0);
-	if (vm == -EBUSY)
-		SKIP_TEST("SVM/VMX taken before the test (kvm enable_virt_at_load?)");
-	ASSERT_LE(0, vm);
-	close(vm);
-
-	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, kvm) TH_LOG("/dev/kvm: %s", strerror(errno));
-	kvm_vm = hv_ioctl(kvm, KVM_CREATE_VM, 0);
-	if (kvm_vm < 0)
-		SKIP_TEST("KVM_CREATE_VM: %s (does hv keep SVM/VMX on after its last VM?)",
-			  strerror(-kvm_vm));
-	ASSERT_EQ(-EBUSY, hv_ioctl(dev, HV_CREATE_VM, 0));
-
-	close(kvm_vm);
-	close(kvm);
-	vm = hv_ioctl(dev, HV_CREATE_VM, 0);
-	ASSERT_LE(0, vm) TH_LOG("HV_CREATE_VM after the KVM VM closed: %s",
-				strerror(-vm));
-	close(vm);
-	close(dev);
 }
 
 TEST_HARNESS_MAIN

@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: build everything, run libhv's unit tests here, then boot a
+# Debian kernel in each emulated host (svm: QEMU TCG with AMD-V) and run the
+# selftests, the hvctl smoke tests and the KVM reference checks there (see
+# init.sh). Prints a summary per part and, as its last line,
+# "N passed, N failed, N skipped"; exits non-zero when anything failed or
+# nothing ran.
+#
+# Environment: TESTBED_VENDORS (default "svm"), TESTBED_KVER (the kernel to
+# boot), TESTBED_TIMEOUT and the other limits in lib.sh, TESTBED_BUILD.
+
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+VENDORS=${TESTBED_VENDORS:-svm}
+START=$SECONDS
+FINAL_PRINTED=0
+
+# Whatever stops the script, the last line is still the count.
+on_exit() {
+	local rc=$?
+	[ $FINAL_PRINTED = 1 ] && return
+	[ $rc = 0 ] || FAILED=$((FAILED + 1))
+	echo
+	echo ">>> check.sh stopped early (status $rc)"
+	echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+	exit 1
+}
+trap on_exit EXIT
+
+ensure_packages
+KVER=$(pick_kver)
+KDIR=/usr/src/linux-headers-$KVER
+say "emulated hosts boot $KVER; hv.ko builds against $KDIR"
+
+mkdir -p "$BUILD"
+rm -f "$BUILD"/host.tap "$BUILD"/*.log "$BUILD"/*.status
+cd "$TOP"
+
+# build NAME COMMAND...: a build step, counted as a test in host.tap.
+build() {
+	local name=$1 rc=0
+	shift
+	step "$name" "$@" || rc=$?
+	host_result "build $name" $rc
+	return $rc
+}
+
+module_built=1
+rm -f hv.ko
+build module make module KVER="$KVER" KDIR="$KDIR" -j"$JOBS" || module_built=0
+build lib make lib -j"$JOBS" || true
+step lib-test make -C lib test || true
+build cli make cli -j"$JOBS" || true
+build selftests make selftests -j"$JOBS" || true
+build guests build_guests || true
+
+ran=
+if [ $module_built = 1 ]; then
+	for v in $VENDORS; do
+		run_vendor "$v" check "$KVER" &
+		ran="$ran $v"
+	done
+	wait
+fi
+
+echo
+echo "==== summary ===="
+summarize_tap build "$BUILD/host.tap"
+summarize_counts "libhv unit tests" "$BUILD/logs/lib-test.log"
+for v in $VENDORS; do
+	case " $ran " in
+	*" $v "*)
+		summarize_tap "$v" "$BUILD/$v.log" "$BUILD/$v-kernel.log" \
+			"$(cat "$BUILD/$v.status" 2>/dev/null || echo unknown)" ;;
+	*)
+		echo
+		echo "== $v =="
+		echo "   not run: hv.ko did not build" ;;
+	esac
+done
+echo
+echo ">>> logs in $BUILD; $((SECONDS - START)) s in all"
+
+FINAL_PRINTED=1
+final_line

@@ -1,0 +1,169 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /init of the testbed's initramfs (busybox sh), built by lib.sh.
+#
+# Test output goes to ttyS0 as TAP, between section markers that
+# tap-summary.awk counts by; the kernel console (every printk) is on ttyS1,
+# so kernel messages never split a TAP line. The run ends with the END
+# marker and a power-off; a run that does not print END did not finish.
+#
+# /hv/config (written by lib.sh) sets:
+#   MODE               check: every test; demo: one guest under hvctl
+#   VENDOR             svm or vmx: the CPU flag and hvctl backend expected
+#   KVM_MODULES        KVM modules to load in order (files /hv/kmod/NAME.ko)
+#   KVM_NAME           the vendor KVM module's name in /proc/modules
+#   KVM_SELFTESTS      selftests (names in tests.list) to run again once
+#                      KVM is loaded
+#   SELFTESTS_TIMEOUT  seconds for selftests/run_all.sh
+#   SMOKE_TIMEOUT      seconds for each hvctl run in smoke.sh
+#   STEP_TIMEOUT       seconds for anything else (insmod, one binary)
+
+export PATH=/bin:/hv/bin
+export LD_LIBRARY_PATH=/usr/local/lib/hv
+export HOME=/tmp TMPDIR=/tmp
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+exec </dev/null >/dev/ttyS0 2>&1
+stty -F /dev/ttyS0 -opost -echo 2>/dev/null
+
+. /hv/config
+
+n=0
+pass() { n=$((n + 1)); echo "ok $n - $*"; }
+fail() { n=$((n + 1)); echo "not ok $n - $*"; }
+check() { # check NAME COMMAND...: one TAP line for the command's success
+	name=$1
+	shift
+	if "$@"; then pass "$name"; else fail "$name"; fi
+}
+section() { echo; echo "=== HV-TESTBED SECTION $1"; }
+comment() { sed 's/^/# /'; }
+
+# run_timed SECS COMMAND...: the command's status; on a timeout, also kill
+# whatever it left behind (every process but this one).
+run_timed() {
+	secs=$1
+	shift
+	timeout "$secs" "$@"
+	rc=$?
+	if [ $rc -eq 143 ] || [ $rc -eq 137 ]; then
+		echo "# timed out after $secs s: $*"
+		kill -KILL -1 2>/dev/null
+	fi
+	return $rc
+}
+
+# Show the kernel's new hv and KVM messages since the last call (all of the
+# kernel's output is on ttyS1).
+log_seen=0
+hv_log() {
+	dmesg >/tmp/dmesg
+	tail -n +$((log_seen + 1)) /tmp/dmesg |
+		grep -E '(^|[] ])(hv|kvm|kvm_amd|kvm_intel|SVM|VMX)[:_ ]' | comment
+	log_seen=$(wc -l </tmp/dmesg)
+}
+
+load_hv() {
+	check "insmod hv.ko" run_timed "$STEP_TIMEOUT" insmod /hv/hv.ko
+	hv_log
+	check "/dev/hv exists" test -c /dev/hv
+}
+
+cpu_section() {
+	section boot
+	echo "# kernel $(uname -r), /init reached after $(cut -d' ' -f1 /proc/uptime) s of guest time"
+	flags=$(grep -m1 '^flags' /proc/cpuinfo)
+	for f in svm npt nrip_save decodeassists vmcb_clean flushbyasid \
+		 vmx ept vpid unrestricted_guest x2apic tsc_deadline_timer; do
+		case " ${flags#*:} " in
+		*" $f "*) have="$have $f" ;;
+		*) lack="$lack $f" ;;
+		esac
+	done
+	echo "# cpu flags present:$have"
+	echo "# cpu flags absent:$lack"
+	check "cpu has $VENDOR" grep -qw "$VENDOR" /proc/cpuinfo
+}
+
+selftests_section() {
+	section selftests
+	if [ ! -f /hv/selftests/run_all.sh ]; then
+		fail "selftests/run_all.sh is in the initramfs"
+		return
+	fi
+	cd /hv/selftests || return
+	run_timed "$SELFTESTS_TIMEOUT" sh ./run_all.sh
+	rc=$?
+	cd /
+	# the marker again closes whatever TAP blocks run_all.sh left open, so
+	# that the line below is not taken for their summary
+	section selftests
+	echo "# run_all.sh exit status $rc"
+	case $rc in 143|137) fail "run_all.sh finished within $SELFTESTS_TIMEOUT s" ;; esac
+}
+
+smoke_section() {
+	section smoke
+	sh /hv/smoke.sh -b "$VENDOR" -t "$SMOKE_TIMEOUT" /hv/bin/hvctl /hv/guests
+}
+
+# The reference: the distribution's KVM loads on this emulated CPU, and the
+# selftests that need /dev/kvm (coexistence with KVM) run with it loaded.
+kvm_section() {
+	section kvm
+	for m in $KVM_MODULES; do
+		if grep -q "^$(echo "$m" | tr - _) " /proc/modules; then
+			echo "# $m is loaded already"
+		else
+			check "insmod $m.ko" run_timed "$STEP_TIMEOUT" insmod "/hv/kmod/$m.ko"
+		fi
+	done
+	check "$KVM_NAME is loaded" grep -q "^$KVM_NAME " /proc/modules
+	hv_log
+	check "/dev/kvm exists" test -c /dev/kvm
+	# HOOK: the selftests that need /dev/kvm SKIP in the first pass and run
+	# here again (KVM_SELFTESTS, chosen by lib.sh).
+	[ -n "$KVM_SELFTESTS" ] || return
+	echo "# again with KVM loaded: $KVM_SELFTESTS"
+	cd /hv/selftests || return
+	run_timed "$STEP_TIMEOUT" sh ./run_all.sh $KVM_SELFTESTS
+	cd /
+	section kvm
+}
+
+unload_section() {
+	section unload
+	grep -q '^hv ' /proc/modules || return
+	check "rmmod hv" run_timed "$STEP_TIMEOUT" rmmod hv
+	hv_log
+}
+
+demo() {
+	section demo
+	load_hv
+	echo '$ hvctl run --stats long_hello.bin'
+	run_timed "$SMOKE_TIMEOUT" hvctl run --stats /hv/guests/long_hello.bin
+	echo "# hvctl exit status $?"
+}
+
+echo "=== HV-TESTBED BEGIN vendor=$VENDOR mode=$MODE"
+case $MODE in
+check)
+	cpu_section
+	load_hv
+	selftests_section
+	smoke_section
+	kvm_section
+	unload_section
+	;;
+demo)
+	demo
+	;;
+esac
+echo "=== HV-TESTBED END"
+sync
+poweroff -f

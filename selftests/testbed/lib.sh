@@ -1,0 +1,422 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared by check.sh, native.sh, demo.sh and lint.sh (bash, sourced).
+#
+# Layout of the build directory ($BUILD, build/testbed/ by default):
+#   logs/          output of each build step
+#   guests/        the smoke-test guests (flat binaries)
+#   <vendor>/      initramfs tree and initrd.gz of one emulated host
+#   <vendor>.log   that host's test console (ttyS0): TAP between markers
+#   <vendor>-kernel.log  that host's kernel console (ttyS1)
+#   <vendor>-qemu.log    the emulator's own messages
+
+TESTBED=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(cd "$TESTBED/../.." && pwd)
+BUILD=${TESTBED_BUILD:-$TOP/build/testbed}
+JOBS=$(nproc)
+
+# Time limits, in seconds: the whole emulated run, and inside it the
+# selftests, each hvctl run of the smoke tests, and any other single step.
+TIMEOUT=${TESTBED_TIMEOUT:-1200}
+SELFTESTS_TIMEOUT=${TESTBED_SELFTESTS_TIMEOUT:-600}
+SMOKE_TIMEOUT=${TESTBED_SMOKE_TIMEOUT:-60}
+STEP_TIMEOUT=${TESTBED_STEP_TIMEOUT:-120}
+# How long an emulated host may print nothing before it counts as hung (a
+# selftest binary's output, piped through run_all.sh, may come only when it
+# ends).
+SILENCE_TIMEOUT=${TESTBED_SILENCE_TIMEOUT:-600}
+
+# Kernel messages that mean something went wrong in the emulated host: the
+# first line of a splat (anchored after the timestamp: a boot message such as
+# "Speculative Return Stack Overflow: WARNING: ..." is no splat) or a trace.
+SPLAT_RE='(^|\] )(BUG:|WARNING:|Oops|kernel BUG at|general protection fault|Kernel panic)|Call Trace|UBSAN:'
+
+say() { printf '>>> %s\n' "$*"; }
+die() { printf '>>> error: %s\n' "$*" >&2; exit 1; }
+
+# ---- packages ----
+
+# Install what packages.txt lists and this machine lacks (apt-get update only
+# when something is missing).
+ensure_packages() {
+	local want missing=() p
+	want=$(sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' "$TESTBED/packages.txt")
+	for p in $want; do
+		[ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" = installed ] ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	[ "$(id -u)" = 0 ] || die "missing packages: ${missing[*]} (install them, or run as root)"
+	step apt-get apt_install "${missing[@]}" ||
+		die "apt-get could not install ${missing[*]}"
+}
+
+apt_install() {
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q && apt-get install -y -q --no-install-recommends "$@"
+} </dev/null
+
+# ---- the kernel to boot ----
+
+# kver_usable KVER: a bootable image, headers to build against, and the
+# vendor KVM modules to compare with.
+kver_usable() {
+	[ -r "/boot/vmlinuz-$1" ] && [ -f "/usr/src/linux-headers-$1/Makefile" ] &&
+		[ -f "/lib/modules/$1/modules.dep" ] &&
+		grep -q '/kvm-amd\.ko' "/lib/modules/$1/modules.dep"
+}
+
+# Print the Debian kernel to boot: TESTBED_KVER if set, else KVER when it is
+# usable (the top-level Makefile passes the running kernel's), else the newest
+# usable one installed.
+pick_kver() {
+	local f v
+	if [ -n "${TESTBED_KVER:-}" ]; then
+		kver_usable "$TESTBED_KVER" ||
+			die "TESTBED_KVER=$TESTBED_KVER: no /boot/vmlinuz, headers or KVM modules for it"
+		echo "$TESTBED_KVER"
+		return
+	fi
+	if [ -n "${KVER:-}" ] && kver_usable "$KVER"; then
+		echo "$KVER"
+		return
+	fi
+	for f in /boot/vmlinuz-*; do
+		v=${f#/boot/vmlinuz-}
+		if kver_usable "$v"; then
+			echo "$v"
+		fi
+	done | sort -V | tail -n 1 | grep . ||
+		die "no kernel with /boot/vmlinuz-*, /usr/src/linux-headers-* and KVM modules"
+}
+
+# ---- building ----
+
+# step NAME COMMAND...: run a build step, its output in logs/NAME.log; say
+# how it went and, on failure, show the end of the log.
+step() {
+	local name=$1 log
+	shift
+	log=$BUILD/logs/$name.log
+	mkdir -p "$BUILD/logs"
+	say "$name: $*"
+	if "$@" >"$log" 2>&1; then
+		return 0
+	fi
+	say "$name FAILED; the end of $log:"
+	tail -n 40 "$log" | sed 's/^/    /'
+	return 1
+}
+
+# build_guests: the flat smoke-test guests, linked at hvctl's load address.
+build_guests() {
+	local out=$BUILD/guests s n
+	mkdir -p "$out"
+	for s in "$TESTBED"/guests/*.S; do
+		n=$(basename "$s" .S)
+		gcc -c -o "$out/$n.o" "$s" &&
+			ld -m elf_x86_64 -nostdlib -Ttext=0x1000 -e _start --build-id=none \
+				-o "$out/$n.elf" "$out/$n.o" &&
+			objcopy -O binary -j .text "$out/$n.elf" "$out/$n.bin" || return 1
+	done
+}
+
+# hvctl_path: where the cli build left hvctl.
+hvctl_path() {
+	echo "$TOP/cli/hvctl"
+}
+
+# ---- the initramfs ----
+
+# install_elf SRC ROOT DEST: copy a program into the initramfs at DEST, with
+# the shared libraries ldd finds for it (libhv from lib/ included). System
+# libraries keep their path; others go to /usr/local/lib/hv (LD_LIBRARY_PATH
+# in /init).
+install_elf() {
+	local src=$1 root=$2 dest=$3 name arrow path rest
+	mkdir -p "$root/$(dirname "$dest")"
+	cp -L "$src" "$root/$dest"
+	head -c 4 "$src" | grep -q ELF || return 0
+	{ LD_LIBRARY_PATH="$TOP/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" ldd "$src" 2>/dev/null || true; } |
+		while read -r name arrow path rest; do
+			case $arrow in
+			"=>") ;;
+			*) path=$name ;;	# the loader: "/lib64/ld-linux-x86-64.so.2 (0x...)"
+			esac
+			case $path in
+			/*) ;;
+			*) continue ;;		# linux-vdso.so.1, "statically linked"
+			esac
+			case $path in
+			/lib/* | /lib64/* | /usr/lib/* | /usr/lib64/*)
+				mkdir -p "$root/$(dirname "$path")"
+				cp -L "$path" "$root/$path" ;;
+			*)
+				mkdir -p "$root/usr/local/lib/hv"
+				cp -L "$path" "$root/usr/local/lib/hv/$name" ;;
+			esac
+		done
+}
+
+# install_kmod KVER NAME ROOT: copy a distribution module, uncompressed, to
+# /hv/kmod/NAME.ko.
+install_kmod() {
+	local kver=$1 name=$2 root=$3 rel f
+	rel=$(sed -n "s|^\([^:]*/$name\.ko[^:]*\):.*|\1|p" "/lib/modules/$kver/modules.dep")
+	f=/lib/modules/$kver/$rel
+	[ -n "$rel" ] && [ -f "$f" ] || die "no module $name for $kver"
+	mkdir -p "$root/hv/kmod"
+	case $f in
+	*.ko) cp "$f" "$root/hv/kmod/$name.ko" ;;
+	*.ko.xz) xz -dc "$f" >"$root/hv/kmod/$name.ko" ;;
+	*.ko.gz) gzip -dc "$f" >"$root/hv/kmod/$name.ko" ;;
+	*.ko.zst) zstd -qdc "$f" >"$root/hv/kmod/$name.ko" ;;
+	*) die "$f: unknown module compression" ;;
+	esac
+}
+
+# kmod_load_order KVER NAME: NAME's dependencies from modules.dep, in the
+# order to load them, then NAME (file names without .ko).
+kmod_load_order() {
+	local kver=$1 name=$2 deps d list=''
+	deps=$(sed -n "s|^[^:]*/$name\.ko[^:]*:||p" "/lib/modules/$kver/modules.dep")
+	for d in $deps; do		# modules.dep lists the deepest last
+		d=$(basename "$d")
+		list="${d%%.ko*} $list"
+	done
+	echo $list "$name"	# unquoted: one line, single spaces
+}
+
+# build_initramfs VENDOR MODE KVER: build/testbed/VENDOR/initrd.gz, holding
+# busybox, /init (init.sh), hv.ko, hvctl with its libraries, the guests and
+# smoke.sh; for MODE check also the selftests and the vendor's KVM modules.
+build_initramfs() {
+	local vendor=$1 mode=$2 kver=$3 root sdir t m kvm='' kvm_mods='' kvm_tests=''
+	root=$BUILD/$vendor/root
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,dev,proc,sys,tmp,hv/bin,hv/guests}
+
+	cp /bin/busybox "$root/bin/busybox"
+	for m in $(/bin/busybox --list); do
+		[ "$m" = busybox ] || ln -s busybox "$root/bin/$m"
+	done
+	install -m 755 "$TESTBED/init.sh" "$root/init"
+	install -m 755 "$TESTBED/smoke.sh" "$root/hv/smoke.sh"
+	[ -f "$TOP/hv.ko" ] && cp "$TOP/hv.ko" "$root/hv/hv.ko"
+	[ -x "$(hvctl_path)" ] && install_elf "$(hvctl_path)" "$root" hv/bin/hvctl
+	cp "$BUILD"/guests/*.bin "$root/hv/guests/"
+
+	if [ "$mode" = check ]; then
+		# The selftests as selftests/Makefile leaves them in build/:
+		# run_all.sh, tests.list and the programs tests.list names.
+		sdir=$TOP/selftests/build
+		mkdir -p "$root/hv/selftests"
+		if [ -f "$sdir/run_all.sh" ] && [ -f "$sdir/tests.list" ]; then
+			install -m 755 "$sdir/run_all.sh" "$root/hv/selftests/"
+			cp "$sdir/tests.list" "$root/hv/selftests/"
+			for t in $(sed -e 's/#.*//' "$sdir/tests.list"); do
+				[ -f "$sdir/$t" ] && install_elf "$sdir/$t" "$root" "hv/selftests/$t"
+			done
+		fi
+		# HOOK: the selftests that need /dev/kvm, run again once KVM is
+		# loaded: TESTBED_KVM_SELFTESTS, else those in tests.list with
+		# "kvm" in their name.
+		if [ -n "${TESTBED_KVM_SELFTESTS+set}" ]; then
+			kvm_tests=$TESTBED_KVM_SELFTESTS
+		elif [ -f "$sdir/tests.list" ]; then
+			kvm_tests=$(sed -e 's/#.*//' "$sdir/tests.list" | grep kvm || true)
+		fi
+		case $vendor in
+		svm) kvm='kvm-amd' ;;
+		vmx) kvm='kvm-intel' ;;
+		esac
+		kvm_mods=$(kmod_load_order "$kver" "$kvm")
+		for m in $kvm_mods; do
+			install_kmod "$kver" "$m" "$root"
+		done
+	fi
+
+	cat >"$root/hv/config" <<-EOF
+		MODE=$mode
+		VENDOR=$vendor
+		KVM_MODULES="$kvm_mods"
+		KVM_NAME=${kvm//-/_}
+		KVM_SELFTESTS="${kvm_tests//$'\n'/ }"
+		SELFTESTS_TIMEOUT=$SELFTESTS_TIMEOUT
+		SMOKE_TIMEOUT=$SMOKE_TIMEOUT
+		STEP_TIMEOUT=$STEP_TIMEOUT
+	EOF
+	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
+		gzip -1 >"$BUILD/$vendor/initrd.gz"
+}
+
+# ---- booting ----
+
+# stream TAG FILE PID: print FILE's lines as they come, prefixed with TAG,
+# until process PID ends. A frozen emulated host runs no timeout of its own:
+# after SILENCE_TIMEOUT seconds without a line, stop PID and leave
+# FILE.silent saying so.
+stream() {
+	local tag=$1 file=$2 pid=$3 t0=$SECONDS last=$SECONDS line rc
+	while :; do
+		rc=0
+		IFS= read -r -t 5 line || rc=$?
+		if [ $rc = 0 ]; then
+			last=$SECONDS
+			line=${line%$'\r'}
+			case $line in
+			"=== HV-TESTBED BEGIN"*) line="$line (after $((SECONDS - t0)) s)" ;;
+			esac
+			printf '[%s] %s\n' "$tag" "$line"
+			continue
+		fi
+		[ $rc -gt 128 ] || break	# not a time-out: the end
+		if [ $((SECONDS - last)) -ge "$SILENCE_TIMEOUT" ]; then
+			printf '[%s] >>> no output for %d s: stopping the emulator\n' "$tag" "$SILENCE_TIMEOUT"
+			echo "$SILENCE_TIMEOUT" >"$file.silent"
+			kill "$pid" 2>/dev/null || true
+			last=$SECONDS
+		fi
+	done < <(tail -n +1 -F --pid="$pid" "$file" 2>/dev/null)
+}
+
+# boot_svm KVER: boot the svm initramfs on QEMU's emulated AMD CPU (TCG with
+# SVM and nested paging); the test console to svm.log, the kernel's to
+# svm-kernel.log, and the test console streamed to stdout. Returns QEMU's
+# status (124 after TIMEOUT seconds).
+boot_svm() {
+	local kver=$1 log=$BUILD/svm.log klog=$BUILD/svm-kernel.log pid rc
+	rm -f "$log" "$log.silent" "$klog"
+	: >"$log"
+	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
+		-machine q35 -accel tcg -cpu EPYC -m 1G -smp 2 \
+		-kernel "/boot/vmlinuz-$kver" -initrd "$BUILD/svm/initrd.gz" \
+		-append "console=ttyS1 loglevel=7 panic=-1" \
+		-nodefaults -display none -no-reboot \
+		-serial "file:$log" -serial "file:$klog" </dev/null 2>"$BUILD/svm-qemu.log" &
+	pid=$!
+	stream svm "$log" "$pid" &
+	wait "$pid" && rc=0 || rc=$?
+	wait
+	return $rc
+}
+
+# boot_vmx KVER: the emulated Intel host (Bochs, VMX with EPT). Not yet: the
+# next step of the testbed; it must leave vmx.log and vmx-kernel.log like
+# boot_svm.
+boot_vmx() {
+	echo "boot_vmx: the emulated Intel host is not implemented yet" >>"$BUILD/vmx.log"
+	return 1
+}
+
+# run_vendor VENDOR MODE KVER: initramfs, boot, and a status file
+# (VENDOR.status: the emulator's exit status) for the summary.
+run_vendor() {
+	local vendor=$1 mode=$2 kver=$3 rc=0 t0=$SECONDS
+	build_initramfs "$vendor" "$mode" "$kver" || rc=$?
+	if [ $rc -eq 0 ]; then
+		say "$vendor: booting $kver ($(du -h "$BUILD/$vendor/initrd.gz" | cut -f1) initramfs)"
+		"boot_$vendor" "$kver" || rc=$?
+	else
+		echo "initramfs build failed" >"$BUILD/$vendor.log"
+	fi
+	echo "$rc" >"$BUILD/$vendor.status"
+	say "$vendor: emulator finished after $((SECONDS - t0)) s, status $rc"
+}
+
+# ---- results ----
+
+# host_result NAME STATUS: a TAP line in host.tap for a step on this machine
+# (a build), counted with the rest.
+host_result() {
+	if [ "$2" = 0 ]; then
+		echo "ok - $1" >>"$BUILD/host.tap"
+	else
+		echo "not ok - $1" >>"$BUILD/host.tap"
+	fi
+}
+
+# The totals of every tally so far; tally adds one summary's counts.
+PASSED=0 FAILED=0 SKIPPED=0
+tally() { PASSED=$((PASSED + $1)) FAILED=$((FAILED + $2)) SKIPPED=$((SKIPPED + $3)); }
+
+# summarize_tap NAME LOG [KERNEL_LOG [EMULATOR_STATUS]]: count LOG's TAP (see
+# tap-summary.awk), print a per-section summary and the failures, and add
+# everything to the totals. With a kernel log and the emulator's status, an
+# unfinished run and kernel splats count as failures too.
+summarize_tap() {
+	local name=$1 log=$2 klog=${3:-} status=${4:-} kind p f s sec rest
+	local total_p=0 total_f=0 total_s=0 selftests_seen=0 failures='' splat
+	echo
+	echo "== $name =="
+	while read -r kind rest; do
+		case $kind in
+		S)
+			read -r sec p f s <<<"$rest"
+			printf '   %-10s %4d passed, %d failed, %d skipped\n' "$sec" "$p" "$f" "$s"
+			total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
+			[ "$sec" = selftests ] && [ $((p + f + s)) -gt 0 ] && selftests_seen=1
+			;;
+		F) failures+="   FAILED (${rest%% *}): ${rest#* }"$'\n' ;;
+		esac
+	done < <(awk -v sec="$name" -f "$TESTBED/tap-summary.awk" "$log")
+	printf '%s' "$failures"
+
+	if [ -n "$klog" ]; then
+		splat=0
+		grep -qE "$SPLAT_RE" "$klog" 2>/dev/null && splat=1
+		if ! grep -q '^=== HV-TESTBED END' "$log"; then
+			total_f=$((total_f + 1))
+			if [ -f "$log.silent" ]; then
+				echo "   FAILED: the host printed nothing for $(cat "$log.silent") s (hung?) and was stopped (no END marker)"
+			elif [ "$status" = 124 ] || [ "$status" = 137 ]; then
+				echo "   FAILED: the run did not finish within $TIMEOUT s (no END marker)"
+			else
+				echo "   FAILED: the run ended early, emulator status $status (no END marker)"
+			fi
+			if [ $splat = 0 ]; then
+				echo "      the end of $klog:"
+				tail -n 15 "$klog" 2>/dev/null | tr -d '\r' | sed 's/^/      /' || true
+			fi
+			grep -v "TCG doesn't support requested feature" "${klog%-kernel.log}-qemu.log" 2>/dev/null |
+				tail -n 10 | sed 's/^/      emulator: /' || true
+		fi
+		if [ $splat = 1 ]; then
+			total_f=$((total_f + 1))
+			echo "   FAILED: the kernel logged an error (see $klog):"
+			grep -E -m 10 -A 3 "$SPLAT_RE" "$klog" | tr -d '\r' | sed 's/^/      /'
+		fi
+		if [ $selftests_seen = 0 ] && grep -q '^=== HV-TESTBED SECTION selftests' "$log"; then
+			total_f=$((total_f + 1))
+			echo "   FAILED: the selftests printed no results"
+		fi
+	fi
+	printf '   %s: %d passed, %d failed, %d skipped\n' "$name" $total_p $total_f $total_s
+	tally $total_p $total_f $total_s
+}
+
+# summarize_counts NAME LOG: add a unit-test run's last "N passed, N failed"
+# line to the totals (one failure when there is none).
+summarize_counts() {
+	local name=$1 log=$2 line p f
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" 2>/dev/null | tail -n 1) || true
+	echo
+	echo "== $name =="
+	if [ -z "$line" ]; then
+		echo "   FAILED: no 'N passed, N failed' line in $log"
+		tally 0 1 0
+		return
+	fi
+	p=${line%% passed*}
+	f=${line#*passed, }
+	f=${f%% failed*}
+	echo "   $line"
+	tally "$p" "$f" 0
+}
+
+# final_line: the totals, last line of the output; the status for exit.
+final_line() {
+	echo
+	echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+	[ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]
+}
