@@ -286,55 +286,28 @@ void hv_cpuid_lookup(struct hv_vcpu *vcpu, u32 function, u32 index,
 	}
 }
 
-/* Copy a table out under the E2BIG convention of struct hv_cpuid. */
-static long hv_cpuid_copy_out(void __user *argp,
-			      const struct hv_cpuid_entry *table, u32 nent)
-{
-	struct hv_cpuid __user *uc = argp;
-	struct hv_cpuid c;
-
-	if (copy_from_user(&c, uc, sizeof(c)))
-		return -EFAULT;
-	if (c.padding)
-		return -EINVAL;
-	if (c.nent < nent) {
-		c.nent = nent;
-		return copy_to_user(uc, &c, sizeof(c)) ? -EFAULT : -E2BIG;
-	}
-	if (copy_to_user(u64_to_user_ptr(c.entries), table,
-			 nent * sizeof(*table)))
-		return -EFAULT;
-	c.nent = nent;
-	return copy_to_user(uc, &c, sizeof(c)) ? -EFAULT : 0;
-}
-
 long hv_ioctl_get_supported_cpuid(void __user *argp)
 {
-	return hv_cpuid_copy_out(argp, hv_default_cpuid, hv_default_nent);
+	return hv_table_copy_out(argp, hv_default_cpuid, hv_default_nent,
+				 sizeof(*hv_default_cpuid));
 }
 
 long hv_vcpu_ioctl_get_cpuid(struct hv_vcpu *vcpu, void __user *argp)
 {
-	return hv_cpuid_copy_out(argp, vcpu->cpuid, vcpu->cpuid_nent);
+	return hv_table_copy_out(argp, vcpu->cpuid, vcpu->cpuid_nent,
+				 sizeof(*vcpu->cpuid));
 }
 
 long hv_vcpu_ioctl_set_cpuid(struct hv_vcpu *vcpu, void __user *argp)
 {
 	struct hv_cpuid_entry *table;
-	struct hv_cpuid c;
-	u32 i;
+	u32 i, nent;
 
-	if (copy_from_user(&c, argp, sizeof(c)))
-		return -EFAULT;
-	if (c.padding)
-		return -EINVAL;
-	if (c.nent > HV_MAX_CPUID_ENTRIES)
-		return -E2BIG;
-	table = memdup_user(u64_to_user_ptr(c.entries),
-			    c.nent * sizeof(*table));
+	table = hv_table_copy_in(argp, HV_MAX_CPUID_ENTRIES, sizeof(*table),
+				 &nent, NULL);
 	if (IS_ERR(table))
 		return PTR_ERR(table);
-	for (i = 0; i < c.nent; i++) {
+	for (i = 0; i < nent; i++) {
 		if (table[i].flags & ~HV_CPUID_FLAG_INDEXED ||
 		    table[i].padding) {
 			kfree(table);
@@ -346,6 +319,6 @@ long hv_vcpu_ioctl_set_cpuid(struct hv_vcpu *vcpu, void __user *argp)
 	}
 	kfree(vcpu->cpuid);
 	vcpu->cpuid = table;
-	vcpu->cpuid_nent = c.nent;
+	vcpu->cpuid_nent = nent;
 	return 0;
 }

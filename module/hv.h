@@ -368,6 +368,12 @@ DECLARE_PER_CPU(u64, hv_host_tsc_aux);
 extern u64 hv_guest_xcr0_mask;
 extern unsigned int hv_gpa_bits;
 
+/* main.c: the {count, padding, pointer} tables of the ABI */
+long hv_table_copy_out(void __user *uhdr, const void *table, u32 n,
+		       size_t size);
+void *hv_table_copy_in(void __user *uhdr, u32 max, size_t size, u32 *n,
+		       void __user **uptr);
+
 /* vm.c */
 int hv_vm_create(void);
 void hv_vm_put(struct hv_vm *vm);

@@ -14,6 +14,9 @@
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
 #include <asm/fpu/xcr.h>
 #include <asm/cpufeature.h>
 
@@ -122,6 +125,82 @@ static int hv_cpu_offline(unsigned int cpu)
 	hv_cpu_disable_fn(NULL);
 	local_irq_restore(flags);
 	return 0;
+}
+
+/*
+ * struct hv_cpuid, hv_msr_list and hv_msrs share one header: an entry
+ * count, padding and a user pointer to the entries.
+ */
+struct hv_table_hdr {
+	u32 n;
+	u32 padding;
+	u64 ptr;
+};
+
+static_assert(sizeof(struct hv_cpuid) == sizeof(struct hv_table_hdr));
+static_assert(offsetof(struct hv_cpuid, entries) ==
+	      offsetof(struct hv_table_hdr, ptr));
+static_assert(sizeof(struct hv_msr_list) == sizeof(struct hv_table_hdr));
+static_assert(offsetof(struct hv_msr_list, indices) ==
+	      offsetof(struct hv_table_hdr, ptr));
+static_assert(sizeof(struct hv_msrs) == sizeof(struct hv_table_hdr));
+static_assert(offsetof(struct hv_msrs, entries) ==
+	      offsetof(struct hv_table_hdr, ptr));
+
+/**
+ * hv_table_copy_out() - give userspace a table, or say how big it is
+ * @uhdr: the user's table header.
+ * @table: @n entries of @size bytes.
+ * @n: entry count.
+ * @size: entry size.
+ *
+ * Return: 0; -E2BIG with the header's count set to @n when the user's room
+ * is smaller; -EINVAL for non-zero padding; -EFAULT.
+ */
+long hv_table_copy_out(void __user *uhdr, const void *table, u32 n,
+		       size_t size)
+{
+	struct hv_table_hdr h;
+
+	if (copy_from_user(&h, uhdr, sizeof(h)))
+		return -EFAULT;
+	if (h.padding)
+		return -EINVAL;
+	if (h.n < n) {
+		h.n = n;
+		return copy_to_user(uhdr, &h, sizeof(h)) ? -EFAULT : -E2BIG;
+	}
+	if (copy_to_user(u64_to_user_ptr(h.ptr), table, n * size))
+		return -EFAULT;
+	h.n = n;
+	return copy_to_user(uhdr, &h, sizeof(h)) ? -EFAULT : 0;
+}
+
+/**
+ * hv_table_copy_in() - copy in a user's table of at most @max entries
+ * @uhdr: the user's table header.
+ * @max: most entries allowed (-E2BIG above).
+ * @size: entry size.
+ * @n: out: entry count.
+ * @uptr: out (may be NULL): the user's entry pointer.
+ *
+ * Return: a kernel copy to kfree(), or an ERR_PTR.
+ */
+void *hv_table_copy_in(void __user *uhdr, u32 max, size_t size, u32 *n,
+		       void __user **uptr)
+{
+	struct hv_table_hdr h;
+
+	if (copy_from_user(&h, uhdr, sizeof(h)))
+		return ERR_PTR(-EFAULT);
+	if (h.padding)
+		return ERR_PTR(-EINVAL);
+	if (h.n > max)
+		return ERR_PTR(-E2BIG);
+	*n = h.n;
+	if (uptr)
+		*uptr = u64_to_user_ptr(h.ptr);
+	return memdup_user(u64_to_user_ptr(h.ptr), h.n * size);
 }
 
 static long hv_check_cap(unsigned long cap)

@@ -124,51 +124,31 @@ int hv_msr_set(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
 
 long hv_ioctl_get_msr_list(void __user *argp)
 {
-	struct hv_msr_list __user *ul = argp;
-	struct hv_msr_list l;
-	u32 n = ARRAY_SIZE(hv_msr_list);
-
-	if (copy_from_user(&l, ul, sizeof(l)))
-		return -EFAULT;
-	if (l.padding)
-		return -EINVAL;
-	if (l.nmsrs < n) {
-		l.nmsrs = n;
-		return copy_to_user(ul, &l, sizeof(l)) ? -EFAULT : -E2BIG;
-	}
-	if (copy_to_user(u64_to_user_ptr(l.indices), hv_msr_list,
-			 sizeof(hv_msr_list)))
-		return -EFAULT;
-	l.nmsrs = n;
-	return copy_to_user(ul, &l, sizeof(l)) ? -EFAULT : 0;
+	return hv_table_copy_out(argp, hv_msr_list, ARRAY_SIZE(hv_msr_list),
+				 sizeof(hv_msr_list[0]));
 }
 
 /* HV_VCPU_GET_MSRS / HV_VCPU_SET_MSRS: returns the entries processed. */
 long hv_vcpu_ioctl_msrs(struct hv_vcpu *vcpu, void __user *argp, bool set)
 {
 	struct hv_msr_entry *e;
-	struct hv_msrs m;
+	void __user *uentries;
+	u32 n;
 	long i;
 
-	if (copy_from_user(&m, argp, sizeof(m)))
-		return -EFAULT;
-	if (m.padding)
-		return -EINVAL;
-	if (m.nmsrs > HV_MAX_MSR_ENTRIES)
-		return -E2BIG;
-	e = memdup_user(u64_to_user_ptr(m.entries), m.nmsrs * sizeof(*e));
+	e = hv_table_copy_in(argp, HV_MAX_MSR_ENTRIES, sizeof(*e), &n,
+			     &uentries);
 	if (IS_ERR(e))
 		return PTR_ERR(e);
 
-	for (i = 0; i < m.nmsrs; i++) {
+	for (i = 0; i < n; i++) {
 		if (e[i].reserved)
 			break;
 		if (set ? hv_msr_set(vcpu, e[i].index, e[i].data, true) :
 			  hv_msr_get(vcpu, e[i].index, &e[i].data))
 			break;
 	}
-	if (!set && copy_to_user(u64_to_user_ptr(m.entries), e,
-				 i * sizeof(*e)))
+	if (!set && copy_to_user(uentries, e, i * sizeof(*e)))
 		i = -EFAULT;
 	kfree(e);
 	return i;

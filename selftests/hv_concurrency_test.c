@@ -51,19 +51,7 @@ static void install_noop(int sig)
 	sigaction(sig, &sa, NULL);
 }
 
-FIXTURE(spin) {
-	struct guest_env g;
-};
-
-FIXTURE_SETUP(spin)
-{
-	guest_env_setup(&self->g, guest_spin);
-}
-
-FIXTURE_TEARDOWN(spin)
-{
-	guest_env_teardown(&self->g);
-}
+GUEST_FIXTURE(spin, guest_spin);
 
 /*
  * The guest was interrupted by something other than an exit of its own:

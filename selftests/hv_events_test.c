@@ -11,19 +11,7 @@
 #define IRQ_VECTOR	0x40
 #define GP_ERROR_CODE	0x1234
 
-FIXTURE(events) {
-	struct guest_env g;
-};
-
-FIXTURE_SETUP(events)
-{
-	guest_env_setup(&self->g, NULL);
-}
-
-FIXTURE_TEARDOWN(events)
-{
-	guest_env_teardown(&self->g);
-}
+GUEST_FIXTURE(events, NULL);
 
 #define set_entry(fn)	ASSERT_OK(guest_vcpu_entry(self->g.vcpu, fn, 0, 0))
 

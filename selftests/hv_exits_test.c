@@ -63,19 +63,7 @@ asm(".pushsection .text\n"
     "mmio_wr_imm32: movl $0x12345678, (%rdi); ret\n"
     ".popsection\n");
 
-FIXTURE(exits) {
-	struct guest_env g;
-};
-
-FIXTURE_SETUP(exits)
-{
-	guest_env_setup(&self->g, NULL);
-}
-
-FIXTURE_TEARDOWN(exits)
-{
-	guest_env_teardown(&self->g);
-}
+GUEST_FIXTURE(exits, NULL);
 
 #define set_entry(fn, a0, a1) \
 	ASSERT_OK(guest_vcpu_entry(self->g.vcpu, fn, a0, a1))

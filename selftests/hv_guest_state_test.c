@@ -6,19 +6,7 @@
  */
 #include "test_util.h"
 
-FIXTURE(guest) {
-	struct guest_env g;
-};
-
-FIXTURE_SETUP(guest)
-{
-	guest_env_setup(&self->g, NULL);
-}
-
-FIXTURE_TEARDOWN(guest)
-{
-	guest_env_teardown(&self->g);
-}
+GUEST_FIXTURE(guest, NULL);
 
 #define set_entry(fn)	ASSERT_OK(guest_vcpu_entry(self->g.vcpu, fn, 0, 0))
 

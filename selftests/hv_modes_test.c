@@ -127,19 +127,7 @@ asm(".pushsection .text\n"
     "pm2lm_end:\n"
     ".popsection\n");
 
-FIXTURE(modes) {
-	struct guest_env g;
-};
-
-FIXTURE_SETUP(modes)
-{
-	guest_env_setup(&self->g, NULL);
-}
-
-FIXTURE_TEARDOWN(modes)
-{
-	guest_env_teardown(&self->g);
-}
+GUEST_FIXTURE(modes, NULL);
 
 static void __start_blob(struct __test_metadata *_metadata,
 			 struct guest_env *g, uint32_t mode, const char *start,

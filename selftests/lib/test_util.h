@@ -152,6 +152,23 @@ static inline void guest_env_teardown(struct guest_env *g)
 		hv_close(g->hv);
 }
 
+/*
+ * A harness fixture named @name whose self->g is one guest, vCPU 0 starting
+ * at @entry (NULL: set later with guest_vcpu_entry()).
+ */
+#define GUEST_FIXTURE(name, entry)					\
+	FIXTURE(name) {							\
+		struct guest_env g;					\
+	};								\
+	FIXTURE_SETUP(name)						\
+	{								\
+		guest_env_setup(&self->g, entry);			\
+	}								\
+	FIXTURE_TEARDOWN(name)						\
+	{								\
+		guest_env_teardown(&self->g);				\
+	}
+
 /* Run @vcpu once; assert that the ioctl worked and the exit is @reason. */
 static inline void __vcpu_run_exit(struct __test_metadata *_metadata,
 				   struct hv_vcpu *vcpu, uint32_t reason)
