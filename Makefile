@@ -6,6 +6,7 @@
 #   make check         every test, inside emulated AMD-V (QEMU TCG) hosts
 #   make check-native  the same suite on this host, with hv.ko loaded
 #   make demo          a sample guest under hvctl in the emulated host
+#   make bench         I/O exit and page fault costs, hv beside KVM
 #   make lint          checkpatch --strict, sparse and W=1 on module/
 #   make install       libhv, hvctl and headers under PREFIX (DESTDIR aware)
 #   make dkms-install  hv.ko through DKMS, rebuilt for every new kernel
@@ -46,6 +47,9 @@ check-native: lib cli selftests
 demo:
 	selftests/testbed/demo.sh
 
+bench:
+	selftests/testbed/bench.sh
+
 lint:
 	selftests/testbed/lint.sh
 
@@ -72,5 +76,5 @@ clean:
 	$(MAKE) -C selftests clean
 	rm -rf build
 
-.PHONY: all module lib cli selftests test-lib check check-native demo lint \
+.PHONY: all module lib cli selftests test-lib check check-native demo bench lint \
 	install dkms-install dkms-remove clean

@@ -9,7 +9,8 @@
 # marker and a power-off; a run that does not print END did not finish.
 #
 # /hv/config (written by lib.sh) sets:
-#   MODE               check: every test; demo: one guest under hvctl
+#   MODE               check: every test; demo: one guest under hvctl;
+#                      bench: hv_bench on hv, then on KVM
 #   VENDOR             svm or vmx: the CPU flag and hvctl backend expected
 #   KVM_MODULES        KVM modules to load in order (files /hv/kmod/NAME.ko)
 #   KVM_NAME           the vendor KVM module's name in /proc/modules
@@ -111,10 +112,7 @@ smoke_section() {
 	sh /hv/smoke.sh -b "$VENDOR" -t "$SMOKE_TIMEOUT" /hv/bin/hvctl /hv/guests
 }
 
-# The reference: the distribution's KVM loads on this emulated CPU, and the
-# selftests that need /dev/kvm (coexistence with KVM) run with it loaded.
-kvm_section() {
-	section kvm
+load_kvm() {
 	for m in $KVM_MODULES; do
 		if grep -q "^$(echo "$m" | tr - _) " /proc/modules; then
 			echo "# $m is loaded already"
@@ -123,6 +121,22 @@ kvm_section() {
 		fi
 	done
 	check "$KVM_NAME is loaded" grep -q "^$KVM_NAME " /proc/modules
+}
+
+# The same guests on hv and then on KVM (one owns SVM/VMX at a time).
+bench() {
+	section bench
+	load_hv
+	run_timed "$STEP_TIMEOUT" /hv/bin/hv_bench hv
+	load_kvm
+	run_timed "$STEP_TIMEOUT" /hv/bin/hv_bench kvm
+}
+
+# The reference: the distribution's KVM loads on this emulated CPU, and the
+# selftests that need /dev/kvm (coexistence with KVM) run with it loaded.
+kvm_section() {
+	section kvm
+	load_kvm
 	hv_log
 	check "/dev/kvm exists" test -c /dev/kvm
 	# HOOK: the selftests that need /dev/kvm SKIP in the first pass and run
@@ -162,6 +176,9 @@ check)
 	;;
 demo)
 	demo
+	;;
+bench)
+	bench
 	;;
 esac
 echo "=== HV-TESTBED END"

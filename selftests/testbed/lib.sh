@@ -206,7 +206,10 @@ build_initramfs() {
 	[ -x "$(hvctl_path)" ] && install_elf "$(hvctl_path)" "$root" hv/bin/hvctl
 	cp "$BUILD"/guests/*.bin "$root/hv/guests/"
 
-	if [ "$mode" = check ]; then
+	if [ "$mode" = bench ]; then
+		install_elf "$TOP/selftests/build/hv_bench" "$root" hv/bin/hv_bench
+	fi
+	if [ "$mode" = check ] || [ "$mode" = bench ]; then
 		# The selftests as selftests/Makefile leaves them in build/:
 		# run_all.sh, tests.list and the programs tests.list names.
 		sdir=$TOP/selftests/build
