@@ -33,6 +33,7 @@ uint64_t mmio_rd_movb(uint64_t), mmio_rd_movw(uint64_t);
 void mmio_wr_b(uint64_t, uint64_t), mmio_wr_w(uint64_t, uint64_t);
 void mmio_wr_l(uint64_t, uint64_t), mmio_wr_q(uint64_t, uint64_t);
 void mmio_wr_imm32(uint64_t, uint64_t);
+uint64_t mmio_lock_inc(uint64_t);
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -61,6 +62,7 @@ asm(".pushsection .text\n"
     "mmio_wr_l: movl %esi, (%rdi); ret\n"
     "mmio_wr_q: movq %rsi, (%rdi); ret\n"
     "mmio_wr_imm32: movl $0x12345678, (%rdi); ret\n"
+    "mmio_lock_inc: lock incl (%rdi); ret\n"
     ".popsection\n");
 
 GUEST_FIXTURE(exits, NULL);
@@ -535,6 +537,23 @@ TEST_F(exits, stats_count_exits)
 	EXPECT_LE(4, st.count[HV_STAT_USER_EXITS]);
 	EXPECT_LE(st.count[HV_STAT_EXIT_CPUID] + st.count[HV_STAT_EXIT_IO] +
 		  st.count[HV_STAT_EXIT_HLT], st.count[HV_STAT_EXITS]);
+}
+
+/*
+ * A read-modify-write on MMIO is not something hv emulates: the run ends
+ * with an emulation error naming the instruction and the address, and the
+ * host is untouched.
+ */
+TEST_F(exits, mmio_unsupported_insn_internal_error)
+{
+	struct hv_run *run = self->g.run;
+
+	set_entry(guest_call_report, (uint64_t)mmio_lock_inc, MMIO_ADDR);
+	vcpu_run_exit(self->g.vcpu, HV_EXIT_INTERNAL_ERROR);
+	ASSERT_EQ(HV_INTERNAL_EMULATION, run->internal.suberror);
+	ASSERT_EQ(2, run->internal.ndata);
+	EXPECT_EQ((uint64_t)mmio_lock_inc, run->internal.data[0]);	/* RIP */
+	EXPECT_EQ(MMIO_ADDR, run->internal.data[1]);
 }
 
 TEST_HARNESS_MAIN
