@@ -403,6 +403,39 @@ int hv_emulate_mov_dr(struct hv_vcpu *vcpu)
 	return 1;
 }
 
+/**
+ * hv_emulate_mov_to_cr() - decode the MOV to CRn at RIP
+ * @vcpu: the vCPU.
+ * @cr: out: the control register number.
+ * @val: out: the value written (64 bits in 64-bit mode, else 32).
+ * @next_rip: out: RIP after the instruction (the caller advances RIP only
+ *	if the write is allowed: a #GP leaves RIP on the instruction).
+ *
+ * SDM vol. 2, MOV-Move to/from Control Registers: 0F 22 /r, where ModRM.reg
+ * (with REX.R) names the CR and ModRM.rm (with REX.B) the GPR.
+ *
+ * Return: 0, or -EINVAL if RIP is not at such an instruction.
+ */
+int hv_emulate_mov_to_cr(struct hv_vcpu *vcpu, int *cr, u64 *val,
+			 u64 *next_rip)
+{
+	struct hv_insn insn = { 0 };
+	struct hv_sregs s;
+	u8 op;
+	int gpr;
+
+	hv_get_sregs(vcpu, &s);
+	if (hv_fetch(vcpu, &s, &insn) || hv_decode_prefixes(&insn, &s) ||
+	    hv_next_byte(&insn, &op) || op != 0x0f || hv_next_byte(&insn, &op) ||
+	    op != 0x22 || hv_next_byte(&insn, &insn.modrm))
+		return -EINVAL;
+	*cr = ((insn.modrm >> 3) & 7) | (insn.rex & 0x04 ? 8 : 0);
+	gpr = (insn.modrm & 7) | (insn.rex & 0x01 ? 8 : 0);
+	*val = hv_gpr_read(vcpu, gpr, insn.long_mode ? 8 : 4);
+	*next_rip = vcpu->rip + insn.pos;
+	return 0;
+}
+
 /*
  * A string I/O instruction's memory operand: the segment base (ES for INS,
  * where no override is allowed; DS or the override prefix for OUTS) and

@@ -88,6 +88,30 @@ int hv_exit_xsetbv(struct hv_vcpu *vcpu, u64 next_rip)
 	return 1;
 }
 
+/*
+ * MOV to CR4: only bits whose features hv exposes, and PAE stays set in
+ * long mode (SDM vol. 3, 2.5 and 4.1.3). The write may change how the guest
+ * translates addresses, so its TLB is flushed as the CPU would.
+ */
+int hv_exit_cr4_write(struct hv_vcpu *vcpu)
+{
+	struct hv_sregs s;
+	u64 val, next_rip;
+	int cr;
+
+	vcpu->stats[HV_STAT_EXIT_OTHER]++;
+	if (hv_emulate_mov_to_cr(vcpu, &cr, &val, &next_rip))
+		return hv_exit_emulation_failed(vcpu, 0);
+	hv_get_sregs(vcpu, &s);
+	if (cr != 4 || val & ~hv_cr4_allowed() ||
+	    ((s.efer & EFER_LMA) && !(val & X86_CR4_PAE)))
+		return hv_inject_gp(vcpu);
+	hv_ops->set_control(vcpu, HV_CTL_CR4, val);
+	set_bit(HV_REQ_TLB_FLUSH, &vcpu->requests);
+	vcpu->rip = next_rip;
+	return 1;
+}
+
 int hv_exit_hypercall(struct hv_vcpu *vcpu, u64 next_rip)
 {
 	struct hv_run *run = vcpu->run;

@@ -31,6 +31,8 @@
  */
 #define HV_MAX_GPA_BITS		48
 #define HV_PT_MAX_LEVELS	5
+/* Leaves zapped between two TLB shootdowns. */
+#define HV_ZAP_BATCH		512
 
 /* Debug register values after reset (SDM vol. 3, 18.2.3 and 18.2.4). */
 #define HV_DR6_INIT		0xffff0ff0ULL
@@ -109,6 +111,10 @@ struct hv_mmu {
  *	saw another value before it looked up a page must retry.
  * @mmu_invalidating: invalidations in progress (notifier start..end).
  * @flush_mask: scratch CPU mask for remote TLB flushes.
+ * @slots_gen: bumped when a slot is added or deleted, so a zap that dropped
+ *	@mmu_lock knows the slot array may have moved.
+ * @zap_pages: pages of zapped leaves waiting for the TLB shootdown.
+ * @zap_n: entries in @zap_pages.
  * @notifier: MMU notifier on @mm.
  * @arch: backend data (ops->vm_size bytes follow this struct).
  */
@@ -127,6 +133,9 @@ struct hv_vm {
 	unsigned long mmu_seq;
 	unsigned int mmu_invalidating;
 	cpumask_var_t flush_mask;
+	unsigned int slots_gen;
+	struct page *zap_pages[HV_ZAP_BATCH];
+	unsigned int zap_n;
 	struct mmu_notifier notifier;
 
 	unsigned long arch[] __aligned(8);
@@ -263,6 +272,12 @@ struct hv_vcpu {
 	unsigned long arch[] __aligned(8);
 };
 
+/* Control registers hv_arch_ops.set_control writes */
+enum hv_ctl {
+	HV_CTL_CR4,
+	HV_CTL_EFER,
+};
+
 /* Event kinds for hv_arch_ops.inject */
 enum hv_event_kind {
 	HV_INJECT_EXCEPTION,
@@ -290,13 +305,16 @@ enum hv_event_kind {
  * @vcpu_destroy: undo @vcpu_init.
  * @vcpu_load: the vCPU is about to run on @cpu (IRQs off); called when it
  *	changes CPU or another vCPU ran on this CPU in between.
- * @run: enter the guest once and return after the exit (IRQs off, GIF or
- *	equivalent handled inside). Syncs @gprs/@rip/@rflags both ways.
+ * @run: enter the guest once and return after the exit (IRQs off). Syncs
+ *	@gprs/@rip/@rflags both ways, and calls hv_guest_xstate_load() and
+ *	hv_guest_xstate_put() where no NMI can be taken (SVM: GIF clear).
  * @handle_exit: handle the last exit: 1 to re-enter, 0 to return to
  *	userspace (run->exit_reason set), negative errno on failure.
  * @flush_tlb: flush this vCPU's guest TLB entries before the next entry.
  * @get_sregs: read segment, descriptor table and control registers.
  * @set_sregs: write them (already validated by the core).
+ * @set_control: write one control register (validated by the core), for
+ *	the guest's own MOV to CR4 and WRMSR to EFER.
  * @get_msr: read an MSR whose state lives in the backend's guest state
  *	(syscall MSRs, sysenter MSRs, PAT, TSC offset): 0 or -ENOENT.
  * @set_msr: write one: 0, -ENOENT (not a backend MSR) or -EINVAL.
@@ -333,6 +351,7 @@ struct hv_arch_ops {
 
 	void (*get_sregs)(struct hv_vcpu *vcpu, struct hv_sregs *sregs);
 	void (*set_sregs)(struct hv_vcpu *vcpu, const struct hv_sregs *sregs);
+	void (*set_control)(struct hv_vcpu *vcpu, enum hv_ctl reg, u64 val);
 	int (*get_msr)(struct hv_vcpu *vcpu, u32 index, u64 *data);
 	int (*set_msr)(struct hv_vcpu *vcpu, u32 index, u64 data);
 
@@ -395,6 +414,8 @@ bool hv_apic_base_valid(u64 v);
 
 /* run.c */
 long hv_vcpu_run(struct hv_vcpu *vcpu);
+void hv_guest_xstate_load(struct hv_vcpu *vcpu);
+void hv_guest_xstate_put(struct hv_vcpu *vcpu);
 void hv_vcpu_kick(struct hv_vcpu *vcpu);
 bool hv_xcr0_valid(u64 xcr0);
 
@@ -414,6 +435,7 @@ int hv_exit_hypercall(struct hv_vcpu *vcpu, u64 next_rip);
 int hv_exit_rdmsr(struct hv_vcpu *vcpu, u64 next_rip);
 int hv_exit_wrmsr(struct hv_vcpu *vcpu, u64 next_rip);
 int hv_exit_xsetbv(struct hv_vcpu *vcpu, u64 next_rip);
+int hv_exit_cr4_write(struct hv_vcpu *vcpu);
 int hv_exit_shutdown(struct hv_vcpu *vcpu);
 int hv_exit_fail_entry(struct hv_vcpu *vcpu, u64 hw_reason);
 int hv_exit_unhandled(struct hv_vcpu *vcpu, u64 code, u64 info1, u64 info2);
@@ -456,6 +478,8 @@ int hv_gva_to_gpa(struct hv_vcpu *vcpu, u64 gva, bool write, u64 *gpa);
 int hv_emulate_mmio(struct hv_vcpu *vcpu, u64 gpa, bool write);
 void hv_complete_mmio_read(struct hv_vcpu *vcpu, u64 data);
 int hv_emulate_mov_dr(struct hv_vcpu *vcpu);
+int hv_emulate_mov_to_cr(struct hv_vcpu *vcpu, int *cr, u64 *val,
+			 u64 *next_rip);
 int hv_decode_string_io(struct hv_vcpu *vcpu, bool in, u64 *base,
 			u8 *addr_size);
 

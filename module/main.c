@@ -11,6 +11,7 @@
 
 #include <linux/module.h>
 #include <linux/miscdevice.h>
+#include <linux/reboot.h>
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/fs.h>
@@ -97,6 +98,21 @@ void hv_virt_put(void)
 	mutex_unlock(&hv_virt_lock);
 	cpus_read_unlock();
 }
+
+/*
+ * A reboot or kexec with VMs alive: leave no CPU with EFER.SVME/VMXON set
+ * behind for the next kernel (the crash path is the kernel's own job).
+ */
+static int hv_reboot(struct notifier_block *nb, unsigned long code,
+		     void *unused)
+{
+	on_each_cpu(hv_cpu_disable_fn, NULL, 1);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block hv_reboot_nb = {
+	.notifier_call = hv_reboot,
+};
 
 /* CPU hotplug: a CPU coming online while VMs exist must be able to run them. */
 static int hv_cpu_online(unsigned int cpu)
@@ -316,14 +332,19 @@ static int __init hv_init(void)
 	if (ret < 0)
 		goto err_hardware;
 	hv_cpuhp_state = ret;
-	ret = misc_register(&hv_dev);
+	ret = register_reboot_notifier(&hv_reboot_nb);
 	if (ret)
 		goto err_cpuhp;
+	ret = misc_register(&hv_dev);
+	if (ret)
+		goto err_reboot;
 
 	pr_info("backend %s, API version %d, %u-bit guest-physical addresses\n",
 		hv_ops->name, HV_API_VERSION, hv_gpa_bits);
 	return 0;
 
+err_reboot:
+	unregister_reboot_notifier(&hv_reboot_nb);
 err_cpuhp:
 	cpuhp_remove_state_nocalls(hv_cpuhp_state);
 err_hardware:
@@ -336,6 +357,7 @@ err_cpuid:
 static void __exit hv_exit(void)
 {
 	misc_deregister(&hv_dev);
+	unregister_reboot_notifier(&hv_reboot_nb);
 	cpuhp_remove_state_nocalls(hv_cpuhp_state);
 	hv_ops->hardware_unsetup();
 	hv_cpuid_exit();

@@ -25,7 +25,6 @@
 
 #define HV_PTE_ADDR_MASK	GENMASK_ULL(51, 12)
 #define HV_PT_ENTRIES		512
-#define HV_ZAP_BATCH		32
 
 static unsigned int hv_pt_index(u64 gpa, int level)
 {
@@ -111,35 +110,31 @@ void hv_flush_remote_tlbs(struct hv_vm *vm)
 	smp_call_function_many(vm->flush_mask, hv_ipi_noop, NULL, true);
 }
 
-/* Leaves being removed, whose pages are released after a TLB flush. */
-struct hv_zap {
-	struct page *pages[HV_ZAP_BATCH];
-	unsigned int n;
-};
-
-static void hv_zap_finish(struct hv_vm *vm, struct hv_zap *z)
+/* Release the pages of zapped leaves, once no vCPU can reach them. */
+static void hv_zap_finish(struct hv_vm *vm)
 {
 	unsigned int i;
 
-	if (!z->n)
+	if (!vm->zap_n)
 		return;
 	hv_flush_remote_tlbs(vm);
-	for (i = 0; i < z->n; i++)
-		put_page(z->pages[i]);
-	z->n = 0;
+	for (i = 0; i < vm->zap_n; i++)
+		put_page(vm->zap_pages[i]);
+	vm->zap_n = 0;
 }
 
-static void hv_zap_leaf(struct hv_vm *vm, u64 *pte, struct hv_zap *z)
+static void hv_zap_leaf(struct hv_vm *vm, u64 *pte)
 {
-	z->pages[z->n++] = pfn_to_page((*pte & HV_PTE_ADDR_MASK) >> PAGE_SHIFT);
+	vm->zap_pages[vm->zap_n++] =
+		pfn_to_page((*pte & HV_PTE_ADDR_MASK) >> PAGE_SHIFT);
 	WRITE_ONCE(*pte, 0);
-	if (z->n == HV_ZAP_BATCH)
-		hv_zap_finish(vm, z);
+	if (vm->zap_n == HV_ZAP_BATCH)
+		hv_zap_finish(vm);
 }
 
 /* Clear the leaves for guest-physical [start, end) below @table. */
 static void hv_pt_zap(struct hv_vm *vm, u64 *table, int level, u64 base,
-		      u64 start, u64 end, struct hv_zap *z)
+		      u64 start, u64 end)
 {
 	u64 span = hv_pt_span(level);
 	unsigned int i = start > base ? hv_pt_index(start, level) : 0;
@@ -152,35 +147,62 @@ static void hv_pt_zap(struct hv_vm *vm, u64 *table, int level, u64 base,
 		if (!(table[i] & vm->mmu.fmt->present))
 			continue;
 		if (level == 1)
-			hv_zap_leaf(vm, &table[i], z);
+			hv_zap_leaf(vm, &table[i]);
 		else
 			hv_pt_zap(vm, hv_pt_next(table[i]), level - 1, lo,
-				  start, end, z);
+				  start, end);
 	}
 }
 
-static void hv_mmu_zap_gfns(struct hv_vm *vm, u64 gfn, u64 npages)
+/*
+ * Zap guest frames [gfn, gfn + npages) 2 MiB at a time. A large range
+ * must not hold mmu_lock, with preemption off, for its whole length: when
+ * the caller may sleep, others get their turn between chunks (the tables
+ * themselves are never freed before the VM, so the walk can resume).
+ * Caller holds mmu_lock. Returns true if it was dropped meanwhile.
+ */
+static bool hv_mmu_zap_gfns(struct hv_vm *vm, u64 gfn, u64 npages,
+			    bool can_sleep)
 {
-	struct hv_zap z = { .n = 0 };
+	u64 end = gfn + npages;
+	bool dropped = false;
 
 	lockdep_assert_held(&vm->mmu_lock);
-	hv_pt_zap(vm, vm->mmu.root, vm->mmu.fmt->levels, 0, gfn << PAGE_SHIFT,
-		  (gfn + npages) << PAGE_SHIFT, &z);
-	hv_zap_finish(vm, &z);
+	while (gfn < end) {
+		u64 n = min_t(u64, end - gfn, HV_PT_ENTRIES);
+
+		hv_pt_zap(vm, vm->mmu.root, vm->mmu.fmt->levels, 0,
+			  gfn << PAGE_SHIFT, (gfn + n) << PAGE_SHIFT);
+		gfn += n;
+		if (gfn < end && can_sleep &&
+		    (need_resched() || spin_needbreak(&vm->mmu_lock))) {
+			hv_zap_finish(vm);
+			cond_resched_lock(&vm->mmu_lock);
+			dropped = true;
+		}
+	}
+	hv_zap_finish(vm);
+	return dropped;
 }
 
-/* Caller holds mmu_lock; @slot is no longer in the slot array. */
+/* Caller holds vm->lock (slots stay put) and mmu_lock; @slot is unlinked. */
 void hv_mmu_zap_slot(struct hv_vm *vm, const struct hv_slot *slot)
 {
-	hv_mmu_zap_gfns(vm, slot->gfn, slot->npages);
+	hv_mmu_zap_gfns(vm, slot->gfn, slot->npages, true);
 }
 
-/* Zap whatever maps host virtual [start, end). Caller holds mmu_lock. */
+/*
+ * Zap whatever maps host virtual [start, end). Caller holds mmu_lock. If
+ * the lock was dropped and the slot array changed meanwhile, start over:
+ * zapping twice is harmless, skipping a slot that moved is not.
+ */
 static void hv_mmu_zap_hva(struct hv_vm *vm, unsigned long start,
-			   unsigned long end)
+			   unsigned long end, bool can_sleep)
 {
-	unsigned int i;
+	unsigned int i, gen;
 
+restart:
+	gen = vm->slots_gen;
 	for (i = 0; i < vm->nr_slots; i++) {
 		const struct hv_slot *s = &vm->slots[i];
 		unsigned long s_end = s->uaddr + (s->npages << PAGE_SHIFT);
@@ -189,8 +211,10 @@ static void hv_mmu_zap_hva(struct hv_vm *vm, unsigned long start,
 
 		if (lo >= hi)
 			continue;
-		hv_mmu_zap_gfns(vm, s->gfn + ((lo - s->uaddr) >> PAGE_SHIFT),
-				(PAGE_ALIGN(hi) - (lo & PAGE_MASK)) >> PAGE_SHIFT);
+		if (hv_mmu_zap_gfns(vm, s->gfn + ((lo - s->uaddr) >> PAGE_SHIFT),
+				    (PAGE_ALIGN(hi) - (lo & PAGE_MASK)) >> PAGE_SHIFT,
+				    can_sleep) && vm->slots_gen != gen)
+			goto restart;
 	}
 }
 
@@ -269,6 +293,8 @@ int hv_mmu_page_fault(struct hv_vcpu *vcpu, u64 gpa, bool write)
 		return ret;
 	/* Writable slots are faulted for write: no COW page can stay mapped. */
 	ret = hv_get_user_page(hva, writable, &page);
+	if (ret == -EINTR || ret == -EAGAIN)
+		return 1;	/* a fatal signal: the run loop sees it */
 	if (ret)
 		return -EFAULT;
 
@@ -303,7 +329,8 @@ static int hv_mn_invalidate_range_start(struct mmu_notifier *mn,
 	spin_lock(&vm->mmu_lock);
 	vm->mmu_invalidating++;
 	vm->mmu_seq++;
-	hv_mmu_zap_hva(vm, range->start, range->end);
+	hv_mmu_zap_hva(vm, range->start, range->end,
+		       mmu_notifier_range_blockable(range));
 	spin_unlock(&vm->mmu_lock);
 	return 0;
 }
@@ -320,14 +347,17 @@ static void hv_mn_invalidate_range_end(struct mmu_notifier *mn,
 	spin_unlock(&vm->mmu_lock);
 }
 
-/* The address space is going away (process exit): unmap everything. */
+/*
+ * The address space is going away (process exit): unmap everything. Every
+ * leaf belongs to a slot (deleting a slot zaps its leaves).
+ */
 static void hv_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 {
 	struct hv_vm *vm = hv_mn_vm(mn);
 
 	spin_lock(&vm->mmu_lock);
 	vm->mmu_seq++;
-	hv_mmu_zap_gfns(vm, 0, 1ULL << (HV_MAX_GPA_BITS - PAGE_SHIFT));
+	hv_mmu_zap_hva(vm, 0, ULONG_MAX, true);
 	spin_unlock(&vm->mmu_lock);
 }
 

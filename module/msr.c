@@ -79,8 +79,15 @@ static int hv_msr_set_efer(struct hv_vcpu *vcpu, u64 data, bool host)
 		if ((s.cr0 & X86_CR0_PG) && ((data ^ s.efer) & EFER_LME))
 			return -EINVAL;
 	}
-	s.efer = data;
-	return hv_set_sregs(vcpu, &s);
+	if (data & ~hv_efer_allowed())
+		return -EINVAL;
+	/* Userspace changes the mode as a whole, with every check. */
+	if (host) {
+		s.efer = data;
+		return hv_set_sregs(vcpu, &s);
+	}
+	hv_ops->set_control(vcpu, HV_CTL_EFER, data);
+	return 0;
 }
 
 /**

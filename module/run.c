@@ -5,6 +5,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/smp.h>
 #include <asm/debugreg.h>
@@ -88,21 +89,29 @@ static int hv_complete_pending(struct hv_vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * The run page is shared with userspace, which may change it at any time:
+ * copy before checking, so what was checked is what gets loaded.
+ */
 static int hv_load_dirty_regs(struct hv_vcpu *vcpu)
 {
 	struct hv_run *run = vcpu->run;
 	u32 dirty = READ_ONCE(run->dirty_regs);
+	struct hv_sregs sregs;
+	struct hv_regs regs;
 	int ret;
 
 	if (dirty & ~HV_SYNC_ALL)
 		return -EINVAL;
 	if (dirty & HV_SYNC_REGS) {
-		ret = hv_set_regs(vcpu, &run->regs);
+		memcpy(&regs, &run->regs, sizeof(regs));
+		ret = hv_set_regs(vcpu, &regs);
 		if (ret)
 			return ret;
 	}
 	if (dirty & HV_SYNC_SREGS) {
-		ret = hv_set_sregs(vcpu, &run->sregs);
+		memcpy(&sregs, &run->sregs, sizeof(sregs));
+		ret = hv_set_sregs(vcpu, &sregs);
 		if (ret)
 			return ret;
 	}
@@ -160,17 +169,17 @@ static void hv_inject_events(struct hv_vcpu *vcpu)
 		hv_ops->request_window(vcpu, false);
 }
 
-/*
- * Host state the hardware does not switch, swapped around the guest with
- * IRQs off: XCR0 (the guest's FPU registers are already loaded through
- * fpu_swap_kvm_fpstate) and TSC_AUX. Debug registers stay the host's since
- * guest DR accesses are emulated; the breakpoints the host had armed are
- * re-armed after the exit because VMRUN/VM exit leave DR7 disabled.
+/**
+ * hv_guest_xstate_load() - load the guest's XCR0 and TSC_AUX
+ * @vcpu: the vCPU about to enter.
+ *
+ * Host state the hardware does not switch. The backend calls this where
+ * no NMI or machine check can run host code in between (SVM: after CLGI),
+ * since their handlers must see the host's XCR0 and TSC_AUX. The guest's
+ * FPU registers are already loaded (fpu_swap_kvm_fpstate).
  */
-static void hv_guest_state_enter(struct hv_vcpu *vcpu)
+void hv_guest_xstate_load(struct hv_vcpu *vcpu)
 {
-	if (test_thread_flag(TIF_NEED_FPU_LOAD))
-		switch_fpu_return();
 	if (vcpu->xcr0 != hv_host_xcr0 && boot_cpu_has(X86_FEATURE_OSXSAVE))
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 	if (vcpu->tsc_aux != this_cpu_read(hv_host_tsc_aux))
@@ -195,13 +204,15 @@ static void hv_restore_xcr0(struct hv_vcpu *vcpu)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, hv_host_xcr0);
 }
 
-static void hv_guest_state_exit(struct hv_vcpu *vcpu)
+/**
+ * hv_guest_xstate_put() - put the host's XCR0 and TSC_AUX back
+ * @vcpu: the vCPU that just exited; called where hv_guest_xstate_load() was.
+ */
+void hv_guest_xstate_put(struct hv_vcpu *vcpu)
 {
 	if (vcpu->tsc_aux != this_cpu_read(hv_host_tsc_aux))
 		wrmsrl(MSR_TSC_AUX, this_cpu_read(hv_host_tsc_aux));
 	hv_restore_xcr0(vcpu);
-	if (hw_breakpoint_active())
-		hw_breakpoint_restore();
 }
 
 /*
@@ -233,10 +244,19 @@ static bool hv_enter_guest(struct hv_vcpu *vcpu)
 	if (test_and_clear_bit(HV_REQ_TLB_FLUSH, &vcpu->requests))
 		hv_ops->flush_tlb(vcpu);
 	hv_inject_events(vcpu);
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+	/* Guest mode is a quiescent state for RCU (tasks RCU included). */
+	rcu_virt_note_context_switch(cpu);
 
-	hv_guest_state_enter(vcpu);
 	hv_ops->run(vcpu);
-	hv_guest_state_exit(vcpu);
+
+	/*
+	 * Debug registers stay the host's (guest accesses are emulated), but
+	 * VMRUN and VM exits leave DR7 disabled: re-arm host breakpoints.
+	 */
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
 
 	WRITE_ONCE(vcpu->mode, HV_OUTSIDE_GUEST);
 	vcpu->stats[HV_STAT_EXITS]++;

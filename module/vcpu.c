@@ -479,16 +479,23 @@ int hv_vcpu_create(struct hv_vm *vm, unsigned long id)
 		goto out;
 	}
 	kref_get(&vm->kref);
+	/*
+	 * The fd is live once installed: hold the vCPU's mutex until TLB
+	 * shootdowns can see it, so no RUN can enter the guest before.
+	 */
+	mutex_lock(&vcpu->mutex);
 	fd = anon_inode_getfd("hv-vcpu", &hv_vcpu_fops, vcpu,
 			      O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
+		mutex_unlock(&vcpu->mutex);
 		hv_vm_put(vm);	/* never the last reference: the VM fd has one */
 		hv_vcpu_free(vcpu);
 		goto out;
 	}
-	/* Fully set up before TLB shootdowns can see it (hv_flush_remote_tlbs). */
+	/* Pairs with the acquire in hv_flush_remote_tlbs(). */
 	smp_store_release(&vm->vcpus[id], vcpu);
 	vm->nr_vcpus++;
+	mutex_unlock(&vcpu->mutex);
 out:
 	mutex_unlock(&vm->lock);
 	return fd;

@@ -20,10 +20,19 @@ static void hv_vm_release(struct kref *kref)
 	struct hv_vm *vm = container_of(kref, struct hv_vm, kref);
 	unsigned int i;
 
-	for (i = 0; i < HV_MAX_VCPUS; i++)
-		if (vm->vcpus[i])
-			hv_vcpu_free(vm->vcpus[i]);
+	/*
+	 * The notifier first: its ->release zaps and flushes through every
+	 * vCPU, so they must still be there.
+	 */
 	mmu_notifier_unregister(&vm->notifier, vm->mm);
+	for (i = 0; i < HV_MAX_VCPUS; i++) {
+		struct hv_vcpu *vcpu = vm->vcpus[i];
+
+		if (!vcpu)
+			continue;
+		WRITE_ONCE(vm->vcpus[i], NULL);
+		hv_vcpu_free(vcpu);
+	}
 	hv_ops->vm_destroy(vm);
 	hv_mmu_destroy(vm);
 	mmdrop(vm->mm);
@@ -122,8 +131,7 @@ static long hv_vm_set_memslot(struct hv_vm *vm, void __user *argp)
 		s->gfn = gfn;
 		s->npages = npages;
 		s->uaddr = m.uaddr;
-		/* A fault that found no slot here must not install MMIO state. */
-		vm->mmu_seq++;
+		vm->slots_gen++;
 	}
 	spin_unlock(&vm->mmu_lock);
 	mutex_unlock(&vm->lock);
@@ -148,6 +156,7 @@ static long hv_vm_delete_memslot(struct hv_vm *vm, unsigned long id)
 	}
 	slot = vm->slots[i];
 	vm->slots[i] = vm->slots[--vm->nr_slots];
+	vm->slots_gen++;
 	vm->mmu_seq++;
 	/* Unmap, flush every vCPU's TLB, then release the pages. */
 	hv_mmu_zap_slot(vm, &slot);

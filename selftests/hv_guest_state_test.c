@@ -368,4 +368,100 @@ TEST_F(guest, guest_xsetbv_invalid_gp)
 	ASSERT_EQ(XFEATURE_X87, x.xcr0);
 }
 
+/* ---- control registers and privileged instructions ---- */
+
+#define CR4_PGE		(1ULL << 7)
+#define CR4_VMXE	(1ULL << 13)
+#define CR4_PKE		(1ULL << 22)
+
+/* MOV to CR4 of @bit (one hv does not offer: #GP, 3-byte insn skipped). */
+static GUEST_CODE void guest_cr4_set(uint64_t bit, uint64_t expect_gp)
+{
+	uint64_t cr4 = guest_read_cr4();
+
+	guest_exc_expected = expect_gp;
+	guest_exc_skip = 3;
+	guest_write_cr4(cr4 | bit);
+	guest_exc_expected = 0;
+	GUEST_SYNC2(guest_exc_count, guest_read_cr4());
+	GUEST_DONE();
+}
+
+TEST_F(guest, cr4_write_seen_by_get_sregs)
+{
+	struct hv_sregs s;
+	struct ucall uc;
+
+	ASSERT_OK(guest_vcpu_entry(self->g.vcpu, guest_cr4_set, CR4_PGE, 0));
+	vcpu_sync(self->g.vcpu, &uc);
+	EXPECT_EQ(0, uc.args[0]);
+	EXPECT_TRUE(uc.args[1] & CR4_PGE);
+	ASSERT_OK(hv_vcpu_get_sregs(self->g.vcpu, &s));
+	EXPECT_TRUE(s.cr4 & CR4_PGE);
+}
+
+/* Protection keys are not offered: the guest cannot turn them on. */
+TEST_F(guest, cr4_hidden_feature_gp)
+{
+	struct hv_sregs s;
+	struct ucall uc;
+
+	ASSERT_OK(guest_vcpu_entry(self->g.vcpu, guest_cr4_set, CR4_PKE, 1));
+	vcpu_sync(self->g.vcpu, &uc);
+	EXPECT_EQ(1, uc.args[0]);
+	EXPECT_FALSE(uc.args[1] & CR4_PKE);
+	EXPECT_EQ(GP_VECTOR, GUEST_VAR(self->g.vm, guest_exc_vector));
+	ASSERT_OK(hv_vcpu_get_sregs(self->g.vcpu, &s));
+	EXPECT_FALSE(s.cr4 & CR4_PKE);
+}
+
+TEST_F(guest, cr4_vmxe_gp)
+{
+	struct ucall uc;
+
+	ASSERT_OK(guest_vcpu_entry(self->g.vcpu, guest_cr4_set, CR4_VMXE, 1));
+	vcpu_sync(self->g.vcpu, &uc);
+	EXPECT_EQ(1, uc.args[0]);
+	EXPECT_FALSE(uc.args[1] & CR4_VMXE);
+}
+
+/* RDPMC would read the host's performance counters: #GP. */
+static GUEST_CODE void guest_rdpmc(void)
+{
+	uint32_t lo, hi;
+
+	guest_exc_expected = 1;
+	guest_exc_skip = 2;
+	asm volatile("rdpmc" : "=a"(lo), "=d"(hi) : "c"(0));
+	guest_exc_expected = 0;
+	GUEST_SYNC2(guest_exc_vector, guest_exc_count);
+	GUEST_DONE();
+}
+
+TEST_F(guest, rdpmc_gp)
+{
+	struct ucall uc;
+
+	ASSERT_OK(guest_vcpu_entry(self->g.vcpu, guest_rdpmc, 0, 0));
+	vcpu_sync(self->g.vcpu, &uc);
+	EXPECT_EQ(GP_VECTOR, uc.args[0]);
+	EXPECT_EQ(1, uc.args[1]);
+}
+
+/* WBINVD and INVD complete (as no-ops for the host's caches). */
+static GUEST_CODE void guest_cache_flushes(void)
+{
+	asm volatile("wbinvd; invd" ::: "memory");
+	GUEST_SYNC(guest_exc_count);
+	GUEST_DONE();
+}
+
+TEST_F(guest, wbinvd_invd_complete)
+{
+	struct ucall uc;
+
+	ASSERT_OK(guest_vcpu_entry(self->g.vcpu, guest_cache_flushes, 0, 0));
+	EXPECT_EQ(0, vcpu_sync(self->g.vcpu, &uc));
+}
+
 TEST_HARNESS_MAIN

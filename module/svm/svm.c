@@ -12,7 +12,10 @@
 #include <linux/percpu.h>
 #include <asm/cpufeature.h>
 #include <asm/debugreg.h>
+#include <asm/mce.h>
 #include <asm/msr.h>
+#include <asm/nospec-branch.h>
+#include <asm/tlbflush.h>
 #include <asm/processor.h>
 #include <asm/traps.h>
 
@@ -55,6 +58,8 @@ struct svm_vcpu {
 	struct svm_vmcb *vmcb;
 	u64 vmcb_pa;
 	u64 asid_generation;
+	u32 last_event_inj;	/* what the last entry injected */
+	bool mce_kill;		/* the guest raised #MC on purpose */
 };
 
 static struct svm_vcpu *to_svm(struct hv_vcpu *vcpu)
@@ -236,6 +241,8 @@ static void svm_cpu_disable(void)
 
 static void svm_set_intercepts(struct svm_vmcb_ctrl *c)
 {
+	/* CR4 writes: the guest gets only the CR4 features hv offers. */
+	c->intercepts[SVM_ICPT_CR] = SVM_ICPT_CR_WRITE(4);
 	/* DR0-DR7 reads and writes: the core emulates them. */
 	c->intercepts[SVM_ICPT_DR] = 0x00ff00ff;
 	/*
@@ -246,14 +253,16 @@ static void svm_set_intercepts(struct svm_vmcb_ctrl *c)
 	c->intercepts[SVM_ICPT_EXC] = BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) |
 				      BIT(X86_TRAP_MC);
 	c->intercepts[SVM_ICPT_MISC1] = SVM_ICPT_INTR | SVM_ICPT_NMI |
-		SVM_ICPT_SMI | SVM_ICPT_CPUID | SVM_ICPT_RSM | SVM_ICPT_INVD |
+		SVM_ICPT_SMI | SVM_ICPT_RDPMC | SVM_ICPT_CPUID | SVM_ICPT_RSM |
+		SVM_ICPT_INVD |
 		SVM_ICPT_HLT | SVM_ICPT_INVLPGA | SVM_ICPT_IOIO |
 		SVM_ICPT_MSR | SVM_ICPT_TASK_SWITCH | SVM_ICPT_FERR_FREEZE |
 		SVM_ICPT_SHUTDOWN;
 	/* VMRUN must be intercepted (15.5.1); the rest are hidden features. */
 	c->intercepts[SVM_ICPT_MISC2] = SVM_ICPT_VMRUN | SVM_ICPT_VMMCALL |
 		SVM_ICPT_VMLOAD | SVM_ICPT_VMSAVE | SVM_ICPT_STGI |
-		SVM_ICPT_CLGI | SVM_ICPT_SKINIT | SVM_ICPT_MONITOR |
+		SVM_ICPT_CLGI | SVM_ICPT_SKINIT | SVM_ICPT_WBINVD |
+		SVM_ICPT_MONITOR |
 		SVM_ICPT_MWAIT | SVM_ICPT_MWAIT_COND | SVM_ICPT_XSETBV |
 		SVM_ICPT_RDPRU;
 }
@@ -335,6 +344,8 @@ static void svm_vcpu_load(struct hv_vcpu *vcpu, int cpu)
 {
 	/* Another CPU's TLB: take a fresh ASID there (15.16). */
 	to_svm(vcpu)->asid_generation = 0;
+	/* Another guest ran here: it must not steer this one's branches. */
+	indirect_branch_prediction_barrier();
 }
 
 static void svm_new_asid(struct svm_vcpu *sv, struct svm_cpu *sd)
@@ -359,7 +370,7 @@ static void svm_flush_tlb(struct hv_vcpu *vcpu)
  * next entry (15.7.2), except software interrupts and INT3/INTO, which the
  * guest re-executes since RIP still points at the instruction.
  */
-static void svm_reinject(struct svm_vmcb_ctrl *c)
+static void svm_reinject(struct svm_vcpu *sv, struct svm_vmcb_ctrl *c)
 {
 	u32 info = c->exit_int_info;
 	u32 type = info & SVM_EVT_TYPE_MASK;
@@ -368,11 +379,53 @@ static void svm_reinject(struct svm_vmcb_ctrl *c)
 	c->event_inj = 0;
 	if (!(info & SVM_EVT_VALID) || type == SVM_EVT_TYPE_SOFT)
 		return;
-	if (type == SVM_EVT_TYPE_EXC &&
+	/* The guest's own INT3/INTO, not one hv injected. */
+	if (type == SVM_EVT_TYPE_EXC && info != sv->last_event_inj &&
 	    (vector == X86_TRAP_BP || vector == X86_TRAP_OF))
 		return;
 	c->event_inj = info;
 	c->event_inj_err = c->exit_int_info_err;
+}
+
+/*
+ * Family 10h erratum 383: a guest can make the CPU raise a machine check
+ * with this signature at will. It is the guest's, not the host's: clear it
+ * and end the guest (as KVM does) instead of letting the host panic.
+ */
+static bool svm_is_erratum_383(void)
+{
+	u64 status;
+	int i;
+
+	if (boot_cpu_data.x86 != 0x10 ||
+	    rdmsrl_safe(MSR_IA32_MC0_STATUS, &status))
+		return false;
+	if ((status & ~BIT_ULL(62)) != 0xb600000000010015ULL)
+		return false;
+	for (i = 0; i < 6; i++)
+		wrmsrl_safe(MSR_IA32_MCx_STATUS(i), 0);
+	if (!rdmsrl_safe(MSR_IA32_MCG_STATUS, &status))
+		wrmsrl_safe(MSR_IA32_MCG_STATUS, status & ~BIT_ULL(2));
+	__flush_tlb_all();
+	return true;
+}
+
+/*
+ * A machine check that hit the guest belongs to the host: run its handler
+ * now, on this CPU with IRQs still off, with registers that say "user
+ * mode" so a recoverable error in guest memory is not taken for a kernel
+ * one (the same approach as KVM's kvm_machine_check()).
+ */
+static void svm_handle_mce(struct svm_vcpu *sv)
+{
+	struct pt_regs regs = { .cs = 3, .flags = X86_EFLAGS_IF };
+
+	if (svm_is_erratum_383()) {
+		sv->mce_kill = true;
+		return;
+	}
+	if (IS_ENABLED(CONFIG_X86_MCE))
+		do_machine_check(&regs);
 }
 
 static void svm_run(struct hv_vcpu *vcpu)
@@ -388,11 +441,17 @@ static void svm_run(struct hv_vcpu *vcpu)
 	vmcb->save.rip = vcpu->rip;
 	vmcb->save.rflags = vcpu->rflags;
 
+	sv->last_event_inj = vmcb->ctrl.event_inj;
+
 	svm_clgi();
+	hv_guest_xstate_load(vcpu);
 	raw_local_irq_enable();
 	hv_svm_vmrun(sv->vmcb_pa, sd->host_save_pa, vcpu->gprs);
 	raw_local_irq_disable();
+	hv_guest_xstate_put(vcpu);
 	svm_stgi();
+	if (vmcb->ctrl.exit_code == VMEXIT_EXCP_MC)
+		svm_handle_mce(sv);
 
 	vcpu->gprs[HV_RAX] = vmcb->save.rax;
 	vcpu->gprs[HV_RSP] = vmcb->save.rsp;
@@ -403,7 +462,10 @@ static void svm_run(struct hv_vcpu *vcpu)
 	vmcb->ctrl.int_ctl &= ~(SVM_V_IRQ | SVM_V_IGN_TPR |
 				(0xfU << SVM_V_INTR_PRIO_SHIFT));
 	vmcb->ctrl.intercepts[SVM_ICPT_MISC1] &= ~SVM_ICPT_VINTR;
-	svm_reinject(&vmcb->ctrl);
+	/* A refused VMRUN may not have flushed: use an unused ASID next. */
+	if (vmcb->ctrl.exit_code == VMEXIT_INVALID)
+		sv->asid_generation = 0;
+	svm_reinject(sv, &vmcb->ctrl);
 }
 
 /* ---- events ---- */
@@ -542,6 +604,16 @@ static void svm_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *s)
 			     (s->cr8 & SVM_V_TPR_MASK);
 }
 
+static void svm_set_control(struct hv_vcpu *vcpu, enum hv_ctl reg, u64 val)
+{
+	struct svm_vmcb_save *v = &to_vmcb(vcpu)->save;
+
+	if (reg == HV_CTL_CR4)
+		v->cr4 = val;
+	else
+		v->efer = val | EFER_SVME;
+}
+
 static bool svm_canonical(u64 v)
 {
 	return (u64)((s64)(v << 16) >> 16) == v;
@@ -663,12 +735,37 @@ static int svm_exit_ac(struct hv_vcpu *vcpu)
 	return 1;
 }
 
-/* A machine check in the guest is the host's: hand it to its handler. */
+static int svm_exit_shutdown(struct hv_vcpu *vcpu)
+{
+	/* The VMCB is undefined after a shutdown intercept (15.12). */
+	svm_vmcb_reset(vcpu);
+	return hv_exit_shutdown(vcpu);
+}
+
+/* The host's handler already ran (svm_handle_mce). */
 static int svm_exit_mc(struct hv_vcpu *vcpu)
 {
+	struct svm_vcpu *sv = to_svm(vcpu);
+
 	vcpu->stats[HV_STAT_EXIT_EXCEPTION]++;
-	asm volatile ("int $0x12");
+	if (!sv->mce_kill)
+		return 1;
+	sv->mce_kill = false;
+	vcpu_err_ratelimited(vcpu, "machine check from the guest (erratum 383): stopped\n");
+	return svm_exit_shutdown(vcpu);
+}
+
+/* RDPMC would read the host's performance counters. */
+static int svm_exit_gp(struct hv_vcpu *vcpu)
+{
+	vcpu->stats[HV_STAT_EXIT_EXCEPTION]++;
+	hv_queue_exception(vcpu, X86_TRAP_GP, true, 0);
 	return 1;
+}
+
+static int svm_exit_cr4_write(struct hv_vcpu *vcpu)
+{
+	return hv_exit_cr4_write(vcpu);
 }
 
 static int svm_exit_vintr(struct hv_vcpu *vcpu)
@@ -683,9 +780,12 @@ static int svm_exit_iret(struct hv_vcpu *vcpu)
 	return 1;
 }
 
-static int svm_exit_invd(struct hv_vcpu *vcpu)
+/*
+ * INVD would drop the host's dirty cache lines, WBINVD stall the whole
+ * package for the guest's sake: both run as NOPs.
+ */
+static int svm_exit_nop2(struct hv_vcpu *vcpu)
 {
-	/* INVD would drop the host's dirty cache lines: run it as a NOP. */
 	vcpu->rip = svm_next_rip(vcpu, 2);
 	return 1;
 }
@@ -737,13 +837,6 @@ static int svm_exit_ioio(struct hv_vcpu *vcpu)
 	return hv_exit_io(vcpu, &io);
 }
 
-static int svm_exit_shutdown(struct hv_vcpu *vcpu)
-{
-	/* The VMCB is undefined after a shutdown intercept (15.12). */
-	svm_vmcb_reset(vcpu);
-	return hv_exit_shutdown(vcpu);
-}
-
 static int svm_exit_dr(struct hv_vcpu *vcpu)
 {
 	return hv_exit_dr(vcpu);
@@ -760,6 +853,7 @@ static int svm_exit_npf(struct hv_vcpu *vcpu)
 }
 
 static const svm_exit_fn svm_exit_handlers[VMEXIT_NR_HANDLED] = {
+	[VMEXIT_CR4_WRITE]	= svm_exit_cr4_write,
 	[VMEXIT_READ_DR0 ... VMEXIT_READ_DR7]	= svm_exit_dr,
 	[VMEXIT_WRITE_DR0 ... VMEXIT_WRITE_DR7]	= svm_exit_dr,
 	[VMEXIT_EXCP_DB]	= svm_exit_db,
@@ -769,10 +863,11 @@ static const svm_exit_fn svm_exit_handlers[VMEXIT_NR_HANDLED] = {
 	[VMEXIT_NMI]		= svm_exit_resume,
 	[VMEXIT_SMI]		= svm_exit_resume,
 	[VMEXIT_VINTR]		= svm_exit_vintr,
+	[VMEXIT_RDPMC]		= svm_exit_gp,
 	[VMEXIT_CPUID]		= svm_exit_cpuid,
 	[VMEXIT_RSM]		= svm_exit_ud,
 	[VMEXIT_IRET]		= svm_exit_iret,
-	[VMEXIT_INVD]		= svm_exit_invd,
+	[VMEXIT_INVD]		= svm_exit_nop2,
 	[VMEXIT_HLT]		= svm_exit_hlt,
 	[VMEXIT_INVLPGA]	= svm_exit_ud,
 	[VMEXIT_IOIO]		= svm_exit_ioio,
@@ -785,6 +880,7 @@ static const svm_exit_fn svm_exit_handlers[VMEXIT_NR_HANDLED] = {
 	[VMEXIT_STGI]		= svm_exit_ud,
 	[VMEXIT_CLGI]		= svm_exit_ud,
 	[VMEXIT_SKINIT]		= svm_exit_ud,
+	[VMEXIT_WBINVD]		= svm_exit_nop2,
 	[VMEXIT_MONITOR]	= svm_exit_ud,
 	[VMEXIT_MWAIT]		= svm_exit_ud,
 	[VMEXIT_MWAIT_COND]	= svm_exit_ud,
@@ -826,6 +922,7 @@ const struct hv_arch_ops hv_svm_ops = {
 	.flush_tlb		= svm_flush_tlb,
 	.get_sregs		= svm_get_sregs,
 	.set_sregs		= svm_set_sregs,
+	.set_control		= svm_set_control,
 	.get_msr		= svm_get_msr,
 	.set_msr		= svm_set_msr,
 	.interrupt_allowed	= svm_interrupt_allowed,

@@ -102,6 +102,10 @@ SYM_FUNC_START(hv_svm_vmrun)
 	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RETPOLINE
 	/* RETBleed/SRSO: untrain the return predictor (clobbers AX, CX, DX). */
 	UNTRAIN_RET
+#ifdef X86_FEATURE_IBPB_ON_VMEXIT
+	/* spec_rstack_overflow=ibpb-vmexit: the guest's predictions go now. */
+	ALTERNATIVE "", "call entry_ibpb", X86_FEATURE_IBPB_ON_VMEXIT
+#endif
 
 	/* Leave no guest value in a register the compiler may speculate on. */
 	xor %ecx, %ecx

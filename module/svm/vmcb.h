@@ -27,6 +27,7 @@ enum svm_icpt_word {
 #define SVM_ICPT_SMI		BIT(2)
 #define SVM_ICPT_INIT		BIT(3)
 #define SVM_ICPT_VINTR		BIT(4)
+#define SVM_ICPT_RDPMC		BIT(15)
 #define SVM_ICPT_CPUID		BIT(18)
 #define SVM_ICPT_RSM		BIT(19)
 #define SVM_ICPT_IRET		BIT(20)
@@ -47,6 +48,7 @@ enum svm_icpt_word {
 #define SVM_ICPT_CLGI		BIT(5)
 #define SVM_ICPT_SKINIT		BIT(6)
 #define SVM_ICPT_ICEBP		BIT(8)
+#define SVM_ICPT_WBINVD		BIT(9)
 #define SVM_ICPT_MONITOR	BIT(10)
 #define SVM_ICPT_MWAIT		BIT(11)
 #define SVM_ICPT_MWAIT_COND	BIT(12)
@@ -85,7 +87,11 @@ enum svm_icpt_word {
 #define SVM_EVT_ERR_VALID	BIT(11)
 #define SVM_EVT_VALID		BIT(31)
 
+/* SVM_ICPT_CR: writes of CRn are bit 16 + n */
+#define SVM_ICPT_CR_WRITE(n)	BIT(16 + (n))
+
 /* Exit codes (APM appendix C), with the APM's names */
+#define VMEXIT_CR4_WRITE	0x014
 #define VMEXIT_READ_DR0		0x020
 #define VMEXIT_READ_DR7		0x027
 #define VMEXIT_WRITE_DR0	0x030
@@ -99,6 +105,7 @@ enum svm_icpt_word {
 #define VMEXIT_SMI		0x062
 #define VMEXIT_INIT		0x063
 #define VMEXIT_VINTR		0x064
+#define VMEXIT_RDPMC		0x06f
 #define VMEXIT_CPUID		0x072
 #define VMEXIT_RSM		0x073
 #define VMEXIT_IRET		0x074
@@ -118,6 +125,7 @@ enum svm_icpt_word {
 #define VMEXIT_CLGI		0x085
 #define VMEXIT_SKINIT		0x086
 #define VMEXIT_ICEBP		0x088
+#define VMEXIT_WBINVD		0x089
 #define VMEXIT_MONITOR		0x08a
 #define VMEXIT_MWAIT		0x08b
 #define VMEXIT_MWAIT_COND	0x08c
