@@ -403,7 +403,7 @@ static bool svm_is_erratum_383(void)
 	if ((status & ~BIT_ULL(62)) != 0xb600000000010015ULL)
 		return false;
 	for (i = 0; i < 6; i++)
-		wrmsrl_safe(MSR_IA32_MCx_STATUS(i), 0);
+		wrmsrl_safe(MSR_IA32_MC0_STATUS + 4 * i, 0);	/* banks are 4 MSRs apart */
 	if (!rdmsrl_safe(MSR_IA32_MCG_STATUS, &status))
 		wrmsrl_safe(MSR_IA32_MCG_STATUS, status & ~BIT_ULL(2));
 	__flush_tlb_all();
