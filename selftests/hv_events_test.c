@@ -176,6 +176,92 @@ TEST_F(events, nmi_delivered)
 	EXPECT_EQ(NMI_VECTOR, GUEST_VAR(self->g.vm, guest_exc_vector));
 }
 
+/*
+ * An NMI handler that leaves to the host half way (OUT to port 0x80), so
+ * the host can raise a second NMI while the first is being handled. An NMI
+ * that arrives inside the handler (its saved RIP is in the handler, up to
+ * and including the IRET) counts as nested.
+ */
+volatile uint64_t nmi_depth, nmi_max, nmi_count, nmi_nested;
+void nmi_nesting_handler(void);
+asm(".pushsection .text\n"
+    "nmi_nesting_handler:\n"
+    "	pushq %rax\n"
+    "	leaq nmi_nesting_handler(%rip), %rax\n"
+    "	cmpq %rax, 8(%rsp)\n"
+    "	jb 2f\n"
+    "	leaq nmi_nesting_end(%rip), %rax\n"
+    "	cmpq %rax, 8(%rsp)\n"
+    "	jae 2f\n"
+    "	lock incq nmi_nested(%rip)\n"
+    "2:	lock incq nmi_depth(%rip)\n"
+    "	movq nmi_depth(%rip), %rax\n"
+    "	cmpq nmi_max(%rip), %rax\n"
+    "	jbe 1f\n"
+    "	movq %rax, nmi_max(%rip)\n"
+    "1:	outb %al, $0x80\n"
+    "	lock decq nmi_depth(%rip)\n"
+    "	lock incq nmi_count(%rip)\n"
+    "	popq %rax\n"
+    "	iretq\n"
+    "nmi_nesting_end:\n"
+    ".popsection\n");
+
+static GUEST_CODE void guest_wait_two_nmis(void)
+{
+	GUEST_SYNC(0);
+	while (nmi_count < 2)
+		guest_pause();
+	GUEST_SYNC2(nmi_count, nmi_max);
+	GUEST_DONE();
+}
+
+/* Point the guest's NMI gate (vector 2) at @handler. */
+static void set_nmi_gate(struct __test_metadata *_metadata, struct hv_vm *vm,
+			 void (*handler)(void))
+{
+	uint8_t *gate = hv_vm_gpa_to_host(vm, GUEST_IDT_GPA + 2 * 16, 16);
+	uint64_t isr = (uint64_t)handler;
+
+	ASSERT_NE(NULL, gate);
+	gate[0] = isr;
+	gate[1] = isr >> 8;
+	gate[6] = isr >> 16;
+	gate[7] = isr >> 24;
+	memcpy(gate + 8, (uint32_t[]){ isr >> 32 }, 4);
+}
+
+/* A second NMI waits for the first handler's IRET (SDM vol. 3, 6.7.1). */
+TEST_F(events, nmi_blocked_until_iret)
+{
+	struct hv_run *run = self->g.run;
+	struct ucall uc;
+
+	if (!cap(self->g.hv, HV_CAP_NMI))
+		SKIP_TEST("no HV_CAP_NMI");
+	set_entry(guest_wait_two_nmis);
+	set_nmi_gate(_metadata, self->g.vm, nmi_nesting_handler);
+	ASSERT_EQ(0, vcpu_sync(self->g.vcpu, &uc));
+
+	inject(HV_EVENT_NMI, NMI_VECTOR);
+	vcpu_run_exit(self->g.vcpu, HV_EXIT_IO);
+	ASSERT_EQ(0x80, run->io.port);
+	ASSERT_EQ(1, GUEST_VAR(self->g.vm, nmi_depth));
+
+	inject(HV_EVENT_NMI, NMI_VECTOR);
+	vcpu_run_exit(self->g.vcpu, HV_EXIT_IO);
+	ASSERT_EQ(0x80, run->io.port);
+	EXPECT_EQ(1, GUEST_VAR(self->g.vm, nmi_depth))
+		TH_LOG("the second NMI nested in the first one's handler");
+
+	vcpu_sync(self->g.vcpu, &uc);
+	EXPECT_EQ(2, uc.args[0]);
+	EXPECT_EQ(1, uc.args[1]);
+	EXPECT_EQ(0, GUEST_VAR(self->g.vm, nmi_nested))
+		TH_LOG("the second NMI interrupted the first one's handler");
+	vcpu_done(self->g.vcpu);
+}
+
 /* Report RFLAGS.IF state changes: SYNC with IF clear, then with IF set. */
 static GUEST_CODE void guest_if_off_on(void)
 {

@@ -60,6 +60,8 @@ struct svm_vcpu {
 	u64 asid_generation;
 	u32 last_event_inj;	/* what the last entry injected */
 	bool mce_kill;		/* the guest raised #MC on purpose */
+	bool iret_seen;		/* the NMI handler's IRET was intercepted */
+	u64 iret_rip;		/* ... at this RIP, not executed yet */
 };
 
 static struct svm_vcpu *to_svm(struct hv_vcpu *vcpu)
@@ -466,6 +468,11 @@ static void svm_run(struct hv_vcpu *vcpu)
 	if (vmcb->ctrl.exit_code == VMEXIT_INVALID)
 		sv->asid_generation = 0;
 	svm_reinject(sv, &vmcb->ctrl);
+	/* NMIs are unblocked once the intercepted IRET has run (15.21.4). */
+	if (sv->iret_seen && vcpu->rip != sv->iret_rip) {
+		sv->iret_seen = false;
+		hv_nmi_iret(vcpu);
+	}
 }
 
 /* ---- events ---- */
@@ -514,8 +521,9 @@ static void svm_request_window(struct hv_vcpu *vcpu, bool nmi)
 {
 	struct svm_vmcb_ctrl *c = &to_vmcb(vcpu)->ctrl;
 
-	if (nmi && vcpu->events.nmi_masked)
-		return;	/* the IRET intercept ends the NMI window */
+	/* Still in the NMI handler: the IRET intercept ends the window. */
+	if (nmi && vcpu->events.nmi_masked && !to_svm(vcpu)->iret_seen)
+		return;
 	c->int_ctl |= SVM_V_IRQ | SVM_V_IGN_TPR |
 		      (0xfU << SVM_V_INTR_PRIO_SHIFT);
 	c->int_vector = 0;
@@ -773,10 +781,17 @@ static int svm_exit_vintr(struct hv_vcpu *vcpu)
 	return hv_exit_irq_window(vcpu);
 }
 
+/*
+ * The intercept comes before the IRET executes: NMIs stay blocked until
+ * RIP has moved on (see svm_run), or one would nest in the handler.
+ */
 static int svm_exit_iret(struct hv_vcpu *vcpu)
 {
+	struct svm_vcpu *sv = to_svm(vcpu);
+
 	to_vmcb(vcpu)->ctrl.intercepts[SVM_ICPT_MISC1] &= ~SVM_ICPT_IRET;
-	hv_nmi_iret(vcpu);
+	sv->iret_seen = true;
+	sv->iret_rip = vcpu->rip;
 	return 1;
 }
 
