@@ -5,6 +5,7 @@
 #   make               everything for the running kernel (KVER=... for another)
 #   make check         every test, inside emulated AMD-V (QEMU TCG) hosts
 #   make check-native  the same suite on this host, with hv.ko loaded
+#   make check-kernels hv.ko built against other Debian kernels (compat.h)
 #   make demo          a sample guest under hvctl in the emulated host
 #   make bench         I/O exit and page fault costs, hv beside KVM
 #   make lint          checkpatch --strict, sparse and W=1 on module/
@@ -44,6 +45,9 @@ check:
 check-native: lib cli selftests
 	selftests/testbed/native.sh
 
+check-kernels:
+	selftests/testbed/kernels.sh
+
 demo:
 	selftests/testbed/demo.sh
 
@@ -76,5 +80,6 @@ clean:
 	$(MAKE) -C selftests clean
 	rm -rf build
 
-.PHONY: all module lib cli selftests test-lib check check-native demo bench lint \
+.PHONY: all module lib cli selftests test-lib check check-native check-kernels \
+	demo bench lint \
 	install dkms-install dkms-remove clean

@@ -8,6 +8,7 @@
 #define HV_COMPAT_H
 
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <asm/fpu/api.h>
 
 #include "compat-gen.h"
@@ -48,6 +49,16 @@ static inline void hv_fpu_to_uabi(struct fpu_guest *fpu, void *buf,
 	fpu_copy_guest_fpstate_to_uabi(fpu, buf, size, fpu->fpstate->user_xfeatures, 0);
 #else
 	fpu_copy_guest_fpstate_to_uabi(fpu, buf, size, 0);
+#endif
+}
+
+/* Guest mode is an RCU quiescent state, as for KVM (6.2 dropped the cpu). */
+static inline void hv_rcu_guest_enter(int cpu)
+{
+#ifdef HV_HAVE_RCU_VIRT_NOTE_CPU
+	rcu_virt_note_context_switch(cpu);
+#else
+	rcu_virt_note_context_switch();
 #endif
 }
 

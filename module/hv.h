@@ -425,7 +425,6 @@ void hv_mmu_destroy(struct hv_vm *vm);
 int hv_mmu_page_fault(struct hv_vcpu *vcpu, u64 gpa, bool write);
 void hv_mmu_zap_slot(struct hv_vm *vm, const struct hv_slot *slot);
 int hv_mmu_notifier_register(struct hv_vm *vm);
-void hv_flush_remote_tlbs(struct hv_vm *vm);
 void hv_mmu_vcpu_free(struct hv_vcpu *vcpu);
 
 /* Exit helpers shared by both backends (exits.c-style, in vcpu.c/emulate.c). */

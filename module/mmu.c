@@ -88,7 +88,7 @@ static void hv_ipi_noop(void *unused)
  * when it returns they have left the guest and will flush before going
  * back, so the caller may then free what the old translations pointed to.
  */
-void hv_flush_remote_tlbs(struct hv_vm *vm)
+static void hv_flush_remote_tlbs(struct hv_vm *vm)
 {
 	unsigned int i;
 

@@ -247,7 +247,7 @@ static bool hv_enter_guest(struct hv_vcpu *vcpu)
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
 	/* Guest mode is a quiescent state for RCU (tasks RCU included). */
-	rcu_virt_note_context_switch(cpu);
+	hv_rcu_guest_enter(cpu);
 
 	hv_ops->run(vcpu);
 
