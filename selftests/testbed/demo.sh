@@ -19,13 +19,7 @@ vmx) die "VENDOR=vmx: the emulated Intel host is not implemented yet" ;;
 *) die "VENDOR=$VENDOR: use svm or vmx" ;;
 esac
 
-ensure_packages
-KVER=$(pick_kver)
-cd "$TOP"
-mkdir -p "$BUILD"
-rm -f hv.ko
-step module make module KVER="$KVER" KDIR="/usr/src/linux-headers-$KVER" -j"$JOBS" ||
-	die "hv.ko did not build"
+prepare_boot
 step cli make cli -j"$JOBS" || die "hvctl did not build"
 step guests build_guests || die "the sample guests did not build"
 

@@ -94,6 +94,18 @@ pick_kver() {
 
 # step NAME COMMAND...: run a build step, its output in logs/NAME.log; say
 # how it went and, on failure, show the end of the log.
+# prepare_boot: packages, KVER (the kernel to boot), and a fresh hv.ko built
+# for it; for the scripts that boot one emulated host (demo, bench).
+prepare_boot() {
+	ensure_packages
+	KVER=$(pick_kver)
+	cd "$TOP"
+	mkdir -p "$BUILD"
+	rm -f hv.ko
+	step module make module KVER="$KVER" KDIR="/usr/src/linux-headers-$KVER" -j"$JOBS" ||
+		die "hv.ko did not build"
+}
+
 step() {
 	local name=$1 log
 	shift
