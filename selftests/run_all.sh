@@ -18,7 +18,8 @@ bindir=$dir
 # A binary exits 4 when all its tests were skipped (kselftest KSFT_SKIP).
 KSFT_SKIP=4
 # No test binary should come near this; each test has its own timeout.
-BIN_TIMEOUT=900
+# Keep it below the testbed's limit for the whole run (SELFTESTS_TIMEOUT).
+BIN_TIMEOUT=${HV_SELFTEST_BIN_TIMEOUT:-300}
 
 if [ $# -gt 0 ]; then
 	tests=$*
@@ -32,7 +33,17 @@ for t in $tests; do
 done
 
 tmp=${TMPDIR:-/tmp}/hv-selftest.$$
-trap 'rm -f "$tmp"' EXIT INT TERM
+pidf=$tmp.pid
+trap 'rm -f "$tmp" "$pidf"' EXIT
+# Stopped from outside (the testbed's timeout): stop the running binary too
+# and say so, rather than carrying on with the next one.
+stopped() {
+	trap - INT TERM
+	echo "# run_all.sh: stopped by a signal"
+	[ -f "$pidf" ] && kill -TERM "$(cat "$pidf")" 2>/dev/null
+	exit 143
+}
+trap stopped INT TERM
 
 run_timeout=
 if command -v timeout >/dev/null 2>&1; then
@@ -51,12 +62,18 @@ for t in $tests; do
 		failed=1
 		continue
 	fi
-	# A pipeline's status is its last command's: keep the test's own.
+	# A pipeline's status is its last command's: keep the test's own. It
+	# runs in the background because the shell only runs a trap between
+	# commands, and "wait" is one a signal can interrupt.
+	rm -f "$tmp"
 	{
-		(cd "$bindir" && $run_timeout "./$t" 2>&1)
+		(cd "$bindir" && exec $run_timeout "./$t" 2>&1) &
+		echo $! >"$pidf"
+		wait $!
 		echo $? >"$tmp"
-	} | sed -e 's/^/# /'
-	rc=$(cat "$tmp")
+	} | sed -e 's/^/# /' &
+	wait $!
+	rc=$(cat "$tmp" 2>/dev/null || echo lost)
 	if [ "$rc" = 0 ]; then
 		echo "ok $i selftests: hv: $t"
 	elif [ "$rc" = "$KSFT_SKIP" ]; then

@@ -67,8 +67,26 @@
  * usable anywhere in a test, setup or helper.
  */
 #define HARNESS_SKIP_STATUS	255
-#define SKIP_TEST(fmt, ...) \
-	SKIP(_exit(HARNESS_SKIP_STATUS), fmt, ##__VA_ARGS__)
+
+/*
+ * HV_SELFTEST_STRICT=1 (the testbed sets it): the environment is known to
+ * have everything, so a reason to skip is a failure. Otherwise a missing
+ * module, capability or /dev/kvm skips.
+ */
+static inline int hv_selftest_strict(void)
+{
+	const char *s = getenv("HV_SELFTEST_STRICT");
+
+	return s && s[0] == '1';
+}
+
+#define SKIP_TEST(fmt, ...) do { \
+	if (hv_selftest_strict()) { \
+		TH_LOG("strict mode, cannot skip: " fmt, ##__VA_ARGS__); \
+		_exit(1); \
+	} \
+	SKIP(_exit(HARNESS_SKIP_STATUS), fmt, ##__VA_ARGS__); \
+} while (0)
 
 /* Every test needs the module; without it the test is skipped. */
 #define REQUIRE_HV() do { \

@@ -52,7 +52,8 @@ module_built=1
 rm -f hv.ko
 build module make module KVER="$KVER" KDIR="$KDIR" -j"$JOBS" || module_built=0
 build lib make lib -j"$JOBS" || true
-step lib-test make -C lib test || true
+lib_test_rc=0
+step lib-test make -C lib test || lib_test_rc=$?
 build cli make cli -j"$JOBS" || true
 build selftests make selftests -j"$JOBS" || true
 build guests build_guests || true
@@ -69,7 +70,7 @@ fi
 echo
 echo "==== summary ===="
 summarize_tap build "$BUILD/host.tap"
-summarize_counts "libhv unit tests" "$BUILD/logs/lib-test.log"
+summarize_counts "libhv unit tests" "$BUILD/logs/lib-test.log" "$lib_test_rc"
 for v in $VENDORS; do
 	case " $ran " in
 	*" $v "*)

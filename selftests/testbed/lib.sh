@@ -17,14 +17,14 @@ JOBS=$(nproc)
 
 # Time limits, in seconds: the whole emulated run, and inside it the
 # selftests, each hvctl run of the smoke tests, and any other single step.
-TIMEOUT=${TESTBED_TIMEOUT:-1200}
-SELFTESTS_TIMEOUT=${TESTBED_SELFTESTS_TIMEOUT:-600}
+TIMEOUT=${TESTBED_TIMEOUT:-1500}
+SELFTESTS_TIMEOUT=${TESTBED_SELFTESTS_TIMEOUT:-900}
 SMOKE_TIMEOUT=${TESTBED_SMOKE_TIMEOUT:-60}
 STEP_TIMEOUT=${TESTBED_STEP_TIMEOUT:-120}
 # How long an emulated host may print nothing before it counts as hung (a
 # selftest binary's output, piped through run_all.sh, may come only when it
 # ends).
-SILENCE_TIMEOUT=${TESTBED_SILENCE_TIMEOUT:-600}
+SILENCE_TIMEOUT=${TESTBED_SILENCE_TIMEOUT:-1000}
 
 # Kernel messages that mean something went wrong in the emulated host: the
 # first line of a splat (anchored after the timestamp: a boot message such as
@@ -412,8 +412,8 @@ summarize_tap() {
 
 # summarize_counts NAME LOG: add a unit-test run's last "N passed, N failed"
 # line to the totals (one failure when there is none).
-summarize_counts() {
-	local name=$1 log=$2 line p f
+summarize_counts() { # NAME LOG [STATUS]: a failing STATUS fails too
+	local name=$1 log=$2 status=${3:-0} line p f
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" 2>/dev/null | tail -n 1) || true
 	echo
 	echo "== $name =="
@@ -426,6 +426,10 @@ summarize_counts() {
 	f=${line#*passed, }
 	f=${f%% failed*}
 	echo "   $line"
+	if [ "$status" != 0 ] && [ "$f" = 0 ]; then
+		echo "   FAILED: exit status $status despite no failed test"
+		f=1
+	fi
 	tally "$p" "$f" 0
 }
 
