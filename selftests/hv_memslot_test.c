@@ -420,34 +420,29 @@ TEST_F(guest, dontneed_backing_reads_zero)
 }
 
 /*
- * Backing memory unmapped under a live slot: docs/API.md promises the old
- * pages leave the guest before the host reuses them, not what the guest's
- * next access does. Accepted: HV_VCPU_RUN fails with EFAULT, or an MMIO or
- * internal-error exit. The guest must never read the old data.
+ * Backing memory unmapped under a live slot (docs/API.md): the old pages
+ * leave the guest, and its next access is an internal-error exit with
+ * HV_INTERNAL_MEMORY_FAULT and the GPA, never the old data.
  */
 TEST_F(guest, unmapped_backing_not_readable)
 {
 	struct hv_run *run = self->g.run;
 	struct ucall uc;
-	int r;
 
 	self->mem[0] = 0x5555;
 	ASSERT_EQ(0x5555, guest_read(GUEST_EXTRA_GPA));
 	ASSERT_EQ(0, munmap(self->mem, SLOT_BYTES));
 	guest_op(self->g.vm, OP_READ, GUEST_EXTRA_GPA, 0);
-	r = hv_vcpu_run(self->g.vcpu);
-	if (r == -EFAULT)
-		goto out;
-	ASSERT_EQ(0, r) TH_LOG("HV_VCPU_RUN: %s", strerror(-r));
+	ASSERT_OK(hv_vcpu_run(self->g.vcpu));
 	ASSERT_NE(UCALL_SYNC, ucall_get(self->g.vcpu, &uc))
 		TH_LOG("the guest read 0x%llx from unmapped memory",
 		       (unsigned long long)uc.args[0]);
-	ASSERT_TRUE(run->exit_reason == HV_EXIT_MMIO ||
-		    run->exit_reason == HV_EXIT_INTERNAL_ERROR)
+	ASSERT_EQ(HV_EXIT_INTERNAL_ERROR, run->exit_reason)
 		TH_LOG("exit %s", hv_exit_name(run->exit_reason));
-	if (run->exit_reason == HV_EXIT_MMIO)
-		ASSERT_EQ(GUEST_EXTRA_GPA, run->mmio.gpa);
-out:
+	ASSERT_EQ(HV_INTERNAL_MEMORY_FAULT, run->internal.suberror);
+	ASSERT_LE(1, run->internal.ndata);
+	ASSERT_EQ(GUEST_EXTRA_GPA, run->internal.data[0]);
+
 	/* The slot can still go away cleanly. */
 	ASSERT_OK(hv_vm_delete_memslot(self->g.vm, 1));
 	/* Keep teardown's munmap harmless. */

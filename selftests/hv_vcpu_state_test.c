@@ -188,6 +188,23 @@ TEST_F(vcpu, mmap_wrong_offset_einval)
 	ASSERT_EQ(EINVAL, errno);
 }
 
+/* A private mapping would copy on write: hv could never see userspace's data. */
+TEST_F(vcpu, mmap_private_einval)
+{
+	long size = cap(self->hv, HV_CAP_RUN_SIZE);
+	void *p;
+
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, self->fd, 0);
+	ASSERT_EQ(MAP_FAILED, p);
+	ASSERT_EQ(EINVAL, errno);
+}
+
+TEST_F(vcpu, kick_nonzero_arg_einval)
+{
+	EXPECT_EQ(-EINVAL, hv_ioctl(self->fd, HV_VCPU_KICK, 1));
+	EXPECT_EQ(0, hv_ioctl(self->fd, HV_VCPU_KICK, 0));
+}
+
 TEST_F(vcpu, mmap_too_large_einval)
 {
 	long size = cap(self->hv, HV_CAP_RUN_SIZE);
