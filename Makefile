@@ -61,6 +61,10 @@ install: lib cli
 	$(MAKE) -C lib install
 	$(MAKE) -C cli install
 
+uninstall:
+	$(MAKE) -C cli uninstall
+	$(MAKE) -C lib uninstall
+
 # Register the module source with DKMS, build and install it for KVER.
 DKMS_SRC := /usr/src/hv-1.0
 dkms-install:
@@ -82,4 +86,4 @@ clean:
 
 .PHONY: all module lib cli selftests test-lib check check-native check-kernels \
 	demo bench lint \
-	install dkms-install dkms-remove clean
+	install uninstall dkms-install dkms-remove clean

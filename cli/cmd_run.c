@@ -81,8 +81,9 @@ static void run_usage(FILE *out)
 		"\n"
 		"Devices: bytes written to COM1 (port 0x3f8) go to stdout; its line status\n"
 		"(0x3fd) always says ready to send. Writing V to port 0xf4 ends the run with\n"
-		"exit status (V << 1) | 1, like QEMU's isa-debug-exit. Other ports, and\n"
-		"memory outside guest RAM, read as all-ones and ignore writes.\n"
+		"exit status ((V & 0x7f) << 1) | 1, like QEMU's isa-debug-exit: only the low\n"
+		"7 bits of V are meaningful (V = 0 gives 1, as a failure does). Other ports,\n"
+		"and memory outside guest RAM, read as all-ones and ignore writes.\n"
 		"\n"
 		"Exit status: the guest's (port 0xf4); 1 when the guest halts or shuts down,\n"
 		"or hvctl or hv fails; 2 for a usage error.\n");

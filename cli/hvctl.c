@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* hvctl: control and run hv guests. Dispatches to the subcommands. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -91,6 +92,13 @@ int main(int argc, char **argv)
 	const struct hvctl_cmd *cmd;
 	int c;
 
+	/*
+	 * When stdout's reader goes away (hvctl run g.bin | head -1), write()
+	 * must fail with EPIPE rather than kill us: the run then goes on
+	 * without output (com1.c), ends with the guest's status and still
+	 * prints --stats to stderr.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	/* "+": stop at the command name; its options are its own. */
 	while ((c = getopt_long(argc, argv, "+hV", options, NULL)) != -1) {
 		switch (c) {

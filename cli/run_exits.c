@@ -26,13 +26,17 @@ static bool io_exit_valid(const struct hv_run *run)
 	       run->io.data_offset - HV_RUN_IO_DATA_OFFSET + len <= HV_RUN_IO_DATA_SIZE;
 }
 
-/* Like QEMU's isa-debug-exit; the shell sees only the low 8 bits. */
+/*
+ * Like QEMU's isa-debug-exit, which exits with (v << 1) | 1 and leaves the
+ * OS to cut that to 8 bits: the same status, but with the cut made here
+ * (only v's low 7 bits count), so it is visibly odd and below 256.
+ */
 static int debug_exit(struct run_ctx *ctx, const uint8_t *data, uint8_t size)
 {
 	uint32_t v = 0;
 
 	memcpy(&v, data, size);
-	return stop(ctx, (int)(((v << 1) | 1) & 0xff));
+	return stop(ctx, (int)(((v & 0x7f) << 1) | 1));
 }
 
 static uint8_t in_byte(struct run_ctx *ctx, uint16_t port)
@@ -136,8 +140,18 @@ static const char *suberror_name(uint32_t suberror)
 		return "instruction hv cannot emulate";
 	case HV_INTERNAL_BAD_STATE:
 		return "backend state access failed";
+	case HV_INTERNAL_MEMORY_FAULT:
+		return "slot memory is gone";
 	}
 	return "unknown";
+}
+
+/* The suberrors whose data says more than the numbers alone. */
+static void explain_internal(const struct hv_run *run)
+{
+	if (run->internal.suberror == HV_INTERNAL_MEMORY_FAULT && run->internal.ndata >= 1)
+		hvctl_err("the user pages behind guest-physical address 0x%llx are gone (e.g. unmapped)",
+			  (unsigned long long)run->internal.data[0]);
 }
 
 static int on_internal_error(struct hv_vcpu *vcpu, struct hv_run *run, void *opaque)
@@ -152,6 +166,7 @@ static int on_internal_error(struct hv_vcpu *vcpu, struct hv_run *run, void *opa
 	hvctl_err("hv internal error: suberror 0x%x (%s), data:%s (rip 0x%llx)",
 		  run->internal.suberror, suberror_name(run->internal.suberror),
 		  n ? data : " none", (unsigned long long)run->regs.rip);
+	explain_internal(run);
 	return stop(opaque, HVCTL_FAILED);
 }
 

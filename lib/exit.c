@@ -71,8 +71,10 @@ static hv_exit_fn exit_handler(const struct hv_exit_handlers *h, uint32_t reason
 int hv_vcpu_run_loop(struct hv_vcpu *vcpu, const struct hv_exit_handlers *h,
 		     void *opaque)
 {
-	if (!vcpu || !h)
-		return libhv_error(-EINVAL, "hv_vcpu_run_loop: NULL argument");
+	if (!vcpu)
+		return LIBHV_NULL_ARG(vcpu);
+	if (!h)
+		return LIBHV_NULL_ARG(h);
 	for (;;) {
 		struct hv_run *run = vcpu->run;
 		hv_exit_fn fn;

@@ -79,7 +79,7 @@ int hv_open_unchecked(const char *path, struct hv **out)
 	struct hv *hv;
 
 	if (!out)
-		return libhv_error(-EINVAL, "hv_open: out is NULL");
+		return LIBHV_NULL_ARG(out);
 	if (!path)
 		path = LIBHV_DEFAULT_PATH;
 
@@ -100,7 +100,7 @@ int hv_open_unchecked(const char *path, struct hv **out)
 int hv_api_version(struct hv *hv)
 {
 	if (!hv)
-		return libhv_error(-EINVAL, "hv handle is NULL");
+		return LIBHV_NULL_ARG(hv);
 	return LIBHV_IOCTL(hv->fd, HV_GET_API_VERSION, 0);
 }
 
@@ -130,6 +130,8 @@ int hv_check_usable(struct hv *hv)
 	uint64_t run_size;
 	int version, err;
 
+	if (!hv)
+		return LIBHV_NULL_ARG(hv);
 	version = hv_api_version(hv);
 	if (version == -ENOTTY)
 		return libhv_error(-ENOTTY, "the device does not answer HV_GET_API_VERSION: it is not hv");
@@ -154,7 +156,7 @@ int hv_open(const char *path, struct hv **out)
 	int err;
 
 	if (!out)
-		return libhv_error(-EINVAL, "hv_open: out is NULL");
+		return LIBHV_NULL_ARG(out);
 	err = hv_open_unchecked(path, &hv);
 	if (err)
 		return err;
@@ -180,15 +182,17 @@ void hv_close(struct hv *hv)
 
 int hv_fd(const struct hv *hv)
 {
-	return hv ? hv->fd : -EINVAL;
+	return hv ? hv->fd : LIBHV_NULL_ARG(hv);
 }
 
 int hv_check_cap(struct hv *hv, uint32_t cap, uint64_t *value)
 {
 	int ret;
 
-	if (!hv || !value)
-		return libhv_error(-EINVAL, "hv_check_cap: NULL argument");
+	if (!hv)
+		return LIBHV_NULL_ARG(hv);
+	if (!value)
+		return LIBHV_NULL_ARG(value);
 	ret = LIBHV_IOCTL(hv->fd, HV_CHECK_CAP, cap);
 	if (ret < 0)
 		return ret;
@@ -202,8 +206,10 @@ int hv_get_supported_cpuid(struct hv *hv, struct hv_cpuid_entry *entries,
 	struct hv_cpuid cpuid = { 0 };
 	int ret;
 
-	if (!hv || !nent)
-		return libhv_error(-EINVAL, "hv_get_supported_cpuid: NULL argument");
+	if (!hv)
+		return LIBHV_NULL_ARG(hv);
+	if (!nent)
+		return LIBHV_NULL_ARG(nent);
 	cpuid.nent = *nent;
 	cpuid.entries = (uintptr_t)entries;
 	ret = LIBHV_IOCTL_PTR(hv->fd, HV_GET_SUPPORTED_CPUID, &cpuid);
@@ -218,8 +224,10 @@ int hv_get_msr_list(struct hv *hv, uint32_t *indices, uint32_t *n)
 	struct hv_msr_list list = { 0 };
 	int ret;
 
-	if (!hv || !n)
-		return libhv_error(-EINVAL, "hv_get_msr_list: NULL argument");
+	if (!hv)
+		return LIBHV_NULL_ARG(hv);
+	if (!n)
+		return LIBHV_NULL_ARG(n);
 	list.nmsrs = *n;
 	list.indices = (uintptr_t)indices;
 	ret = LIBHV_IOCTL_PTR(hv->fd, HV_GET_MSR_LIST, &list);

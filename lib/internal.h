@@ -68,6 +68,14 @@ struct hv_vcpu {
 int libhv_error(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * The failure of a public function given NULL for a handle or a pointer it
+ * needs: -EINVAL, with a detail naming the function and the argument
+ * ("hv_vm_write: vm is NULL"), so every entry point reports it the same way.
+ */
+#define LIBHV_NULL_ARG(arg) \
+	libhv_error(-EINVAL, "%s: %s is NULL", __func__, #arg)
+
 /* ioctl() that returns -errno and records "NAME failed: reason" on failure. */
 int libhv_ioctl(int fd, unsigned long req, unsigned long arg, const char *name);
 

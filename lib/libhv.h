@@ -6,6 +6,9 @@
  * success and a negative errno on failure; nothing here exits, aborts or
  * asserts. hv_error_detail() explains the last failure of the calling
  * thread in words (which capability is missing, which file is too big).
+ * A NULL handle, or NULL for a pointer a call needs, is -EINVAL with a
+ * detail naming the argument ("hv_vm_write: vm is NULL"); the destroy and
+ * close calls accept NULL and do nothing.
  */
 #ifndef LIBHV_H
 #define LIBHV_H
@@ -81,7 +84,10 @@ int hv_vm_alloc_memory(struct hv_vm *vm, uint32_t slot, uint64_t gpa,
 		       uint64_t size, uint32_t flags, void **host);
 /* Host pointer for [gpa, gpa + len) if one slot covers it all, else NULL. */
 void *hv_vm_gpa_to_host(struct hv_vm *vm, uint64_t gpa, uint64_t len);
-/* Copy bytes into guest memory; -EFAULT when not covered by one slot. */
+/*
+ * Copy bytes into (out of) guest memory; -EFAULT when not covered by one
+ * slot. len 0 succeeds without looking at gpa or data.
+ */
 int hv_vm_write(struct hv_vm *vm, uint64_t gpa, const void *data, size_t len);
 int hv_vm_read(struct hv_vm *vm, uint64_t gpa, void *data, size_t len);
 /* Load a flat binary file at gpa; -EFBIG when it does not fit in memory. */

@@ -58,7 +58,9 @@ const char *hv_mode_name(uint32_t mode)
 
 int hv_mode_parse(const char *name, uint32_t *mode)
 {
-	for (uint32_t i = 0; name && i < NR_MODES; i++) {
+	if (!name)
+		return LIBHV_NULL_ARG(name);
+	for (uint32_t i = 0; i < NR_MODES; i++) {
 		if (!strcmp(name, mode_names[i])) {
 			if (mode)
 				*mode = i;
@@ -66,7 +68,7 @@ int hv_mode_parse(const char *name, uint32_t *mode)
 		}
 	}
 	return libhv_error(-EINVAL, "unknown CPU mode '%s' (real, protected or long)",
-			   name ? name : "(null)");
+			   name);
 }
 
 /* ---- segments: one description feeds both the GDT and the sregs cache ---- */
@@ -322,8 +324,10 @@ int hv_vcpu_setup_mode(struct hv_vcpu *vcpu, const struct hv_setup *setup)
 	struct hv_regs regs;
 	int err;
 
-	if (!vcpu || !setup)
-		return libhv_error(-EINVAL, "hv_vcpu_setup_mode: NULL argument");
+	if (!vcpu)
+		return LIBHV_NULL_ARG(vcpu);
+	if (!setup)
+		return LIBHV_NULL_ARG(setup);
 	err = libhv_setup_check(setup);
 	if (err)
 		return err;

@@ -34,8 +34,10 @@ int hv_vcpu_create(struct hv_vm *vm, uint32_t id, struct hv_vcpu **out)
 	struct hv_vcpu *vcpu;
 	int fd, err;
 
-	if (!vm || !out)
-		return libhv_error(-EINVAL, "hv_vcpu_create: NULL argument");
+	if (!vm)
+		return LIBHV_NULL_ARG(vm);
+	if (!out)
+		return LIBHV_NULL_ARG(out);
 	if (vm->run_size < sizeof(struct hv_run))
 		return libhv_error(-EOPNOTSUPP,
 				   "the hv handle has not passed hv_check_usable(): run page size unknown");
@@ -90,7 +92,7 @@ void hv_vcpu_destroy(struct hv_vcpu *vcpu)
 
 int hv_vcpu_fd(const struct hv_vcpu *vcpu)
 {
-	return vcpu ? vcpu->fd : -EINVAL;
+	return vcpu ? vcpu->fd : LIBHV_NULL_ARG(vcpu);
 }
 
 uint32_t hv_vcpu_id(const struct hv_vcpu *vcpu)
@@ -113,7 +115,7 @@ int hv_vcpu_run(struct hv_vcpu *vcpu)
 	int err;
 
 	if (!vcpu)
-		return libhv_error(-EINVAL, "hv_vcpu_run: vcpu is NULL");
+		return LIBHV_NULL_ARG(vcpu);
 	if (ioctl(vcpu->fd, HV_VCPU_RUN, 0) == 0)
 		return 0;
 	err = errno;
@@ -129,11 +131,10 @@ int hv_vcpu_run(struct hv_vcpu *vcpu)
 }
 
 /* A NULL handle is the one argument error libhv catches before the ioctl. */
-#define VCPU_CHECK(vcpu)						\
-	do {								\
-		if (!(vcpu))						\
-			return libhv_error(-EINVAL, "%s: vcpu is NULL",	\
-					   __func__);			\
+#define VCPU_CHECK(vcpu)				\
+	do {						\
+		if (!(vcpu))				\
+			return LIBHV_NULL_ARG(vcpu);	\
 	} while (0)
 
 int hv_vcpu_get_regs(struct hv_vcpu *vcpu, struct hv_regs *regs)
@@ -172,7 +173,7 @@ int hv_vcpu_get_msr(struct hv_vcpu *vcpu, uint32_t index, uint64_t *value)
 
 	VCPU_CHECK(vcpu);
 	if (!value)
-		return libhv_error(-EINVAL, "hv_vcpu_get_msr: value is NULL");
+		return LIBHV_NULL_ARG(value);
 	ret = LIBHV_IOCTL_PTR(vcpu->fd, HV_VCPU_GET_MSRS, &msrs);
 	if (ret < 0)
 		return ret;
@@ -231,7 +232,7 @@ int hv_vcpu_get_cpuid(struct hv_vcpu *vcpu, struct hv_cpuid_entry *entries,
 
 	VCPU_CHECK(vcpu);
 	if (!nent)
-		return libhv_error(-EINVAL, "hv_vcpu_get_cpuid: nent is NULL");
+		return LIBHV_NULL_ARG(nent);
 	cpuid.nent = *nent;
 	cpuid.entries = (uintptr_t)entries;
 	ret = LIBHV_IOCTL_PTR(vcpu->fd, HV_VCPU_GET_CPUID, &cpuid);

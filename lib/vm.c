@@ -19,8 +19,10 @@ int hv_vm_create(struct hv *hv, struct hv_vm **out)
 	struct hv_vm *vm;
 	int fd;
 
-	if (!hv || !out)
-		return libhv_error(-EINVAL, "hv_vm_create: NULL argument");
+	if (!hv)
+		return LIBHV_NULL_ARG(hv);
+	if (!out)
+		return LIBHV_NULL_ARG(out);
 	vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		return libhv_error(-ENOMEM, "out of memory");
@@ -59,7 +61,7 @@ void hv_vm_destroy(struct hv_vm *vm)
 
 int hv_vm_fd(const struct hv_vm *vm)
 {
-	return vm ? vm->fd : -EINVAL;
+	return vm ? vm->fd : LIBHV_NULL_ARG(vm);
 }
 
 /* Room for one more slot, taken before the ioctl so that it cannot fail after. */
@@ -112,7 +114,7 @@ int hv_vm_set_memslot(struct hv_vm *vm, uint32_t slot, uint64_t gpa,
 		      uint64_t size, void *host, uint32_t flags)
 {
 	if (!vm)
-		return libhv_error(-EINVAL, "hv_vm_set_memslot: vm is NULL");
+		return LIBHV_NULL_ARG(vm);
 	return slot_add(vm, slot, gpa, size, host, flags, false);
 }
 
@@ -121,7 +123,7 @@ int hv_vm_delete_memslot(struct hv_vm *vm, uint32_t slot)
 	int err;
 
 	if (!vm)
-		return libhv_error(-EINVAL, "hv_vm_delete_memslot: vm is NULL");
+		return LIBHV_NULL_ARG(vm);
 	err = LIBHV_IOCTL(vm->fd, HV_VM_DELETE_MEMSLOT, slot);
 	if (err)
 		return err;
@@ -142,7 +144,7 @@ int hv_vm_alloc_memory(struct hv_vm *vm, uint32_t slot, uint64_t gpa,
 	int err;
 
 	if (!vm)
-		return libhv_error(-EINVAL, "hv_vm_alloc_memory: vm is NULL");
+		return LIBHV_NULL_ARG(vm);
 	/* mmap() would round a bad size up: refuse it before allocating. */
 	if (size == 0 || size % LIBHV_PAGE_SIZE || gpa % LIBHV_PAGE_SIZE)
 		return libhv_error(-EINVAL, "guest memory at 0x%llx size 0x%llx is not whole pages",
@@ -192,6 +194,7 @@ void *hv_vm_gpa_to_host(struct hv_vm *vm, uint64_t gpa, uint64_t len)
 	return (char *)s->host + off;
 }
 
+/* vm is not NULL: the callers check it, so that the detail names them. */
 static void *guest_range(struct hv_vm *vm, uint64_t gpa, size_t len)
 {
 	void *p = hv_vm_gpa_to_host(vm, gpa, len);
@@ -202,12 +205,17 @@ static void *guest_range(struct hv_vm *vm, uint64_t gpa, size_t len)
 	return p;
 }
 
+/* A NULL vm is refused even for len 0: it is a bug whatever the length. */
 int hv_vm_write(struct hv_vm *vm, uint64_t gpa, const void *data, size_t len)
 {
 	void *p;
 
+	if (!vm)
+		return LIBHV_NULL_ARG(vm);
 	if (len == 0)
 		return 0;
+	if (!data)
+		return LIBHV_NULL_ARG(data);
 	p = guest_range(vm, gpa, len);
 	if (!p)
 		return -EFAULT;
@@ -219,8 +227,12 @@ int hv_vm_read(struct hv_vm *vm, uint64_t gpa, void *data, size_t len)
 {
 	const void *p;
 
+	if (!vm)
+		return LIBHV_NULL_ARG(vm);
 	if (len == 0)
 		return 0;
+	if (!data)
+		return LIBHV_NULL_ARG(data);
 	p = guest_range(vm, gpa, len);
 	if (!p)
 		return -EFAULT;
@@ -285,8 +297,10 @@ int hv_vm_load_file(struct hv_vm *vm, uint64_t gpa, const char *path,
 {
 	int fd, err;
 
-	if (!vm || !path)
-		return libhv_error(-EINVAL, "hv_vm_load_file: NULL argument");
+	if (!vm)
+		return LIBHV_NULL_ARG(vm);
+	if (!path)
+		return LIBHV_NULL_ARG(path);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		err = errno;

@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "test.h"
 
@@ -59,10 +61,29 @@ void test_streq(const char *got, const char *want, const char *file, int line,
 	va_end(ap);
 }
 
+bool test_survives(void (*fn)(void))
+{
+	pid_t pid;
+	int status;
+
+	fflush(stdout);	/* or the child's copy of the buffer is printed twice */
+	pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		fn();
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return false;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 int main(void)
 {
 	static void (*const groups[])(void) = {
 		test_names, test_setup, test_open, test_vm, test_vcpu,
+		test_null_args,
 	};
 
 	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)

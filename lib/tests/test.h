@@ -16,6 +16,12 @@ void test_eq(uint64_t got, uint64_t want, const char *file, int line,
 void test_streq(const char *got, const char *want, const char *file, int line,
 		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/*
+ * Call fn in a child process; true when it returned. For "harmless" calls
+ * (hv_close(NULL)): a crash becomes a failed check, not the end of the run.
+ */
+bool test_survives(void (*fn)(void));
+
 #define CHECK(cond, ...) test_ok((cond), __FILE__, __LINE__, __VA_ARGS__)
 #define CHECK_EQ(got, want, ...) \
 	test_eq((uint64_t)(got), (uint64_t)(want), __FILE__, __LINE__, __VA_ARGS__)
@@ -28,5 +34,6 @@ void test_setup(void);
 void test_open(void);
 void test_vm(void);
 void test_vcpu(void);
+void test_null_args(void);
 
 #endif /* LIBHV_TEST_H */

@@ -39,18 +39,24 @@ static void stat_names(void)
 	CHECK(hv_stat_name(HV_STAT_NR) == NULL, "hv_stat_name(HV_STAT_NR) is NULL");
 }
 
+/* struct hv_setup.mode carries these values: they are ABI. */
+_Static_assert(HV_MODE_REAL == 0 && HV_MODE_PROTECTED == 1 && HV_MODE_LONG == 2,
+	       "enum hv_cpu_mode values changed");
+
 static void mode_names(void)
 {
-	static const char *const want[] = { "real", "protected", "long" };
+	static const char *const want[] = {
+		[HV_MODE_REAL] = "real", [HV_MODE_PROTECTED] = "protected",
+		[HV_MODE_LONG] = "long",
+	};
 	uint32_t mode;
 
-	for (uint32_t i = 0; i < 3; i++) {
+	for (uint32_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		CHECK_STR(hv_mode_name(i), want[i], "hv_mode_name(%u)", i);
 		mode = 99;
 		CHECK_EQ(hv_mode_parse(want[i], &mode), 0, "hv_mode_parse(%s)", want[i]);
 		CHECK_EQ(mode, i, "hv_mode_parse(%s) gives %u", want[i], i);
 	}
-	CHECK_EQ(HV_MODE_LONG, 2, "HV_MODE_LONG is 2");
 	CHECK(hv_mode_name(3) == NULL, "hv_mode_name(3) is NULL");
 	mode = 99;
 	CHECK_EQ(hv_mode_parse("Long", &mode), -EINVAL, "parse is case sensitive");
@@ -59,6 +65,7 @@ static void mode_names(void)
 	      "failed parse names the word: %s", hv_error_detail());
 	CHECK_EQ(hv_mode_parse("", &mode), -EINVAL, "parse of empty string");
 	CHECK_EQ(hv_mode_parse(NULL, &mode), -EINVAL, "parse of NULL");
+	CHECK_STR(hv_error_detail(), "hv_mode_parse: name is NULL", "NULL parse detail");
 }
 
 static void backend_and_cap_names(void)

@@ -51,10 +51,10 @@ build() {
 module_built=1
 rm -f hv.ko
 build module make module KVER="$KVER" KDIR="$KDIR" -j"$JOBS" || module_built=0
-build lib make lib -j"$JOBS" || true
+build lib make lib WERROR=1 -j"$JOBS" || true
 lib_test_rc=0
-step lib-test make -C lib test || lib_test_rc=$?
-build cli make cli -j"$JOBS" || true
+step lib-test make -C lib test WERROR=1 || lib_test_rc=$?
+build cli make cli WERROR=1 -j"$JOBS" || true
 build selftests make selftests -j"$JOBS" || true
 build guests build_guests || true
 
