@@ -4,6 +4,8 @@
  * error path with raw ioctls, then what a guest sees of slot memory when the
  * host writes it, deletes the slot, or takes the backing pages away.
  */
+#include <pthread.h>
+
 #include "test_util.h"
 
 #define SLOT_GPA	0x100000ULL
@@ -448,6 +450,70 @@ TEST_F(guest, unmapped_backing_not_readable)
 	/* Keep teardown's munmap harmless. */
 	self->mem = mmap(NULL, SLOT_BYTES, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
+/*
+ * The host replaces a page while a vCPU on another thread is in the guest,
+ * spinning on it: the old page must leave the running guest (zap, TLB
+ * shootdown), which then reads the new one.
+ */
+static volatile uint64_t spin_gpa, spin_want, spin_count;
+
+static GUEST_CODE void guest_spin_until(void)
+{
+	while (*(volatile uint64_t *)spin_gpa != spin_want)
+		spin_count++;
+	GUEST_SYNC(spin_count);
+	GUEST_DONE();
+}
+
+struct spin_run {
+	struct hv_vcpu *vcpu;
+	volatile int done;
+	int ret;
+};
+
+static void *spin_thread(void *arg)
+{
+	struct spin_run *sr = arg;
+
+	sr->ret = hv_vcpu_run(sr->vcpu);
+	sr->done = 1;
+	return NULL;
+}
+
+TEST_F(guest, page_replaced_under_running_vcpu)
+{
+	struct spin_run sr = { .vcpu = self->g.vcpu };
+	volatile uint64_t *count;
+	struct ucall uc;
+	pthread_t t;
+	int i;
+
+	self->mem[0] = 0x1111;
+	GUEST_VAR(self->g.vm, spin_gpa) = GUEST_EXTRA_GPA;
+	GUEST_VAR(self->g.vm, spin_want) = 0x2222;
+	count = &GUEST_VAR(self->g.vm, spin_count);
+	ASSERT_OK(guest_vcpu_entry(self->g.vcpu, guest_spin_until, 0, 0));
+	ASSERT_EQ(0, pthread_create(&t, NULL, spin_thread, &sr));
+
+	/* Wait until the guest is reading the old page in its loop. */
+	for (i = 0; i < 1000 && *count < 1000; i++)
+		usleep(10000);
+	ASSERT_LE(1000, *count) TH_LOG("the guest never started spinning");
+	ASSERT_EQ(0, sr.done);
+
+	ASSERT_EQ(0, madvise(self->mem, PAGE_SIZE, MADV_DONTNEED));
+	self->mem[0] = 0x2222;	/* a new page behind the same address */
+	for (i = 0; i < 1000 && !sr.done; i++)
+		usleep(10000);
+	if (!sr.done)
+		hv_vcpu_kick(self->g.vcpu);
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	ASSERT_OK(sr.ret);
+	ASSERT_EQ(UCALL_SYNC, ucall_get(self->g.vcpu, &uc))
+		TH_LOG("the running guest kept reading the old page (exit %s)",
+		       hv_exit_name(self->g.run->exit_reason));
 }
 
 FIXTURE(readonly) {
