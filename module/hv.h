@@ -99,9 +99,8 @@ struct hv_mmu {
  * @mm: address space of the creating process (mmgrab'd). Only it may use
  *	the VM, and slot addresses refer to it.
  * @lock: serialises vCPU creation and slot changes.
- * @vcpus: vCPUs by id, under @lock to write, RCU-free reads are fine since
- *	vCPUs live as long as the VM.
- * @nr_vcpus: number of entries in @vcpus in use.
+ * @vcpus: vCPUs by id, written under @lock; vCPUs live as long as the VM,
+ *	so lockless readers (TLB shootdowns) only need acquire semantics.
  * @mmu_lock: guards @slots, @nr_slots, @mmu (the tables), @mmu_seq,
  *	@mmu_invalidating and @flush_mask.
  * @slots: memory slots, unsorted.
@@ -124,7 +123,6 @@ struct hv_vm {
 	struct mm_struct *mm;
 	struct mutex lock;		/* vCPU creation, slot changes */
 	struct hv_vcpu *vcpus[HV_MAX_VCPUS];
-	unsigned int nr_vcpus;
 
 	spinlock_t mmu_lock;		/* see the kernel-doc above */
 	struct hv_slot slots[HV_MAX_MEMSLOTS];
@@ -446,9 +444,10 @@ int hv_exit_unhandled(struct hv_vcpu *vcpu, u64 code, u64 info1, u64 info2);
  * @in: IN/INS.
  * @string: INS/OUTS.
  * @rep: REP prefix.
- * @addr_size: address size of a string instruction (2, 4, 8) as the
- *	hardware reports it; the core decodes it again (see exits.c).
  * @next_rip: RIP after the instruction.
+ *
+ * The segment and address size of a string instruction are not here: the
+ * core decodes them (hardware reports them unreliably, see exits.c).
  */
 struct hv_io_exit {
 	u16 port;
@@ -456,7 +455,6 @@ struct hv_io_exit {
 	bool in;
 	bool string;
 	bool rep;
-	u8 addr_size;
 	u64 next_rip;
 };
 

@@ -494,7 +494,6 @@ int hv_vcpu_create(struct hv_vm *vm, unsigned long id)
 	}
 	/* Pairs with the acquire in hv_flush_remote_tlbs(). */
 	smp_store_release(&vm->vcpus[id], vcpu);
-	vm->nr_vcpus++;
 	mutex_unlock(&vcpu->mutex);
 out:
 	mutex_unlock(&vm->lock);

@@ -844,8 +844,6 @@ static int svm_exit_ioio(struct hv_vcpu *vcpu)
 		.in = info & SVM_IOIO_IN,
 		.string = info & SVM_IOIO_STR,
 		.rep = info & SVM_IOIO_REP,
-		.addr_size = info & SVM_IOIO_A64 ? 8 :
-			     info & SVM_IOIO_A32 ? 4 : 2,
 		.next_rip = c->exit_info_2,
 	};
 

@@ -147,9 +147,6 @@ enum svm_icpt_word {
 #define SVM_IOIO_SZ8		BIT(4)
 #define SVM_IOIO_SZ16		BIT(5)
 #define SVM_IOIO_SZ32		BIT(6)
-#define SVM_IOIO_A16		BIT(7)
-#define SVM_IOIO_A32		BIT(8)
-#define SVM_IOIO_A64		BIT(9)
 #define SVM_IOIO_PORT_SHIFT	16
 
 /* NPF exit information 1 (APM 15.25.6) */
