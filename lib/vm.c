@@ -205,39 +205,39 @@ static void *guest_range(struct hv_vm *vm, uint64_t gpa, size_t len)
 	return p;
 }
 
-/* A NULL vm is refused even for len 0: it is a bug whatever the length. */
-int hv_vm_write(struct hv_vm *vm, uint64_t gpa, const void *data, size_t len)
+/*
+ * Copy between @buf and guest memory at @gpa. A NULL vm is refused even for
+ * len 0: it is a bug whatever the length.
+ */
+static int guest_copy(const char *fn, struct hv_vm *vm, uint64_t gpa,
+		      void *buf, const void *src, size_t len, int to_guest)
 {
 	void *p;
 
 	if (!vm)
-		return LIBHV_NULL_ARG(vm);
+		return libhv_error(-EINVAL, "%s: vm is NULL", fn);
 	if (len == 0)
 		return 0;
-	if (!data)
-		return LIBHV_NULL_ARG(data);
+	if (!buf)
+		return libhv_error(-EINVAL, "%s: data is NULL", fn);
 	p = guest_range(vm, gpa, len);
 	if (!p)
 		return -EFAULT;
-	memcpy(p, data, len);
+	if (to_guest)
+		memcpy(p, src, len);
+	else
+		memcpy(buf, p, len);
 	return 0;
+}
+
+int hv_vm_write(struct hv_vm *vm, uint64_t gpa, const void *data, size_t len)
+{
+	return guest_copy(__func__, vm, gpa, (void *)data, data, len, 1);
 }
 
 int hv_vm_read(struct hv_vm *vm, uint64_t gpa, void *data, size_t len)
 {
-	const void *p;
-
-	if (!vm)
-		return LIBHV_NULL_ARG(vm);
-	if (len == 0)
-		return 0;
-	if (!data)
-		return LIBHV_NULL_ARG(data);
-	p = guest_range(vm, gpa, len);
-	if (!p)
-		return -EFAULT;
-	memcpy(data, p, len);
-	return 0;
+	return guest_copy(__func__, vm, gpa, data, NULL, len, 0);
 }
 
 static int read_full(int fd, char *buf, size_t len, const char *path)

@@ -197,18 +197,6 @@ static GUEST_CODE void guest_star(void)
 	GUEST_DONE();
 }
 
-static bool msr_listed(struct hv *hv, uint32_t index)
-{
-	uint32_t idx[HV_MAX_MSR_ENTRIES], n = HV_MAX_MSR_ENTRIES, i;
-
-	if (hv_get_msr_list(hv, idx, &n))
-		return false;
-	for (i = 0; i < n; i++)
-		if (idx[i] == index)
-			return true;
-	return false;
-}
-
 TEST_F(guest, msr_star_guest_and_host_agree)
 {
 	struct ucall uc;

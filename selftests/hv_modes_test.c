@@ -249,25 +249,13 @@ static void __build_page_tables(struct __test_metadata *_metadata,
 		pd[i] = ((uint64_t)i << 21) | 0x83;	/* P, RW, PS */
 }
 
-static bool efer_listed(struct hv *hv)
-{
-	uint32_t idx[HV_MAX_MSR_ENTRIES], n = HV_MAX_MSR_ENTRIES, i;
-
-	if (hv_get_msr_list(hv, idx, &n))
-		return false;
-	for (i = 0; i < n; i++)
-		if (idx[i] == MSR_EFER)
-			return true;
-	return false;
-}
-
 TEST_F(modes, protected_to_long_by_guest)
 {
 	uint64_t data = 1ULL << 32;
 	struct hv_sregs s;
 
 	/* Without EFER in the list the guest's WRMSR would #GP. */
-	if (!efer_listed(self->g.hv))
+	if (!msr_listed(self->g.hv, MSR_EFER))
 		SKIP_TEST("MSR_EFER not in HV_GET_MSR_LIST");
 	ASSERT_OK(hv_vm_write(self->g.vm, DATA_GPA, &data, sizeof(data)));
 	__build_page_tables(_metadata, self->g.vm);

@@ -399,18 +399,6 @@ static long msrs(int fd, unsigned long req, struct hv_msr_entry *e,
 	return hv_ioctl(fd, req, &m);
 }
 
-static bool msr_listed(struct hv *hv, uint32_t index)
-{
-	uint32_t idx[HV_MAX_MSR_ENTRIES], n = HV_MAX_MSR_ENTRIES, i;
-
-	if (hv_get_msr_list(hv, idx, &n))
-		return false;
-	for (i = 0; i < n; i++)
-		if (idx[i] == index)
-			return true;
-	return false;
-}
-
 #define REQUIRE_MSR(index) do { \
 	if (!msr_listed(self->hv, index)) \
 		SKIP_TEST("MSR 0x%x not in HV_GET_MSR_LIST", index); \

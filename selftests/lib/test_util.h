@@ -143,6 +143,19 @@ static inline uint64_t __cap(struct __test_metadata *_metadata,
 				 hv_error_detail()); \
 } while (0)
 
+/* Is @index in HV_GET_MSR_LIST? (A failing list call says no.) */
+static inline bool msr_listed(struct hv *hv, uint32_t index)
+{
+	uint32_t idx[HV_MAX_MSR_ENTRIES], n = HV_MAX_MSR_ENTRIES, i;
+
+	if (hv_get_msr_list(hv, idx, &n))
+		return false;
+	for (i = 0; i < n; i++)
+		if (idx[i] == index)
+			return true;
+	return false;
+}
+
 /* ---- one guest: a VM from guest_vm_create() and its vCPU 0 ---- */
 
 struct guest_env {
