@@ -360,6 +360,24 @@ fail:
 }
 
 /*
+ * Fetch and decode the start of a two-byte-opcode instruction with a
+ * register ModRM (0F xx /r: MOV to/from CR and DR) at RIP; @op is the
+ * second opcode byte.
+ */
+static int hv_decode_0f_modrm(struct hv_vcpu *vcpu, struct hv_sregs *s,
+			      struct hv_insn *insn, u8 *op)
+{
+	u8 b;
+
+	hv_get_sregs(vcpu, s);
+	if (hv_fetch(vcpu, s, insn) || hv_decode_prefixes(insn, s) ||
+	    hv_next_byte(insn, &b) || b != 0x0f || hv_next_byte(insn, op) ||
+	    hv_next_byte(insn, &insn->modrm))
+		return -EINVAL;
+	return 0;
+}
+
+/*
  * MOV to/from DR0-DR7 (SDM vol. 2, MOV-Move to/from Debug Registers). The
  * guest's values are kept in vcpu->dr and never reach the hardware, so the
  * host's breakpoints are safe and the guest sees consistent registers.
@@ -371,10 +389,8 @@ int hv_emulate_mov_dr(struct hv_vcpu *vcpu)
 	int dr, gpr, size;
 	u8 op;
 
-	hv_get_sregs(vcpu, &s);
-	if (hv_fetch(vcpu, &s, &insn) || hv_decode_prefixes(&insn, &s) ||
-	    hv_next_byte(&insn, &op) || op != 0x0f || hv_next_byte(&insn, &op) ||
-	    (op != 0x21 && op != 0x23) || hv_next_byte(&insn, &insn.modrm))
+	if (hv_decode_0f_modrm(vcpu, &s, &insn, &op) ||
+	    (op != 0x21 && op != 0x23))
 		return hv_exit_emulation_failed(vcpu, 0);
 
 	dr = (insn.modrm >> 3) & 7;
@@ -424,10 +440,7 @@ int hv_emulate_mov_to_cr(struct hv_vcpu *vcpu, int *cr, u64 *val,
 	u8 op;
 	int gpr;
 
-	hv_get_sregs(vcpu, &s);
-	if (hv_fetch(vcpu, &s, &insn) || hv_decode_prefixes(&insn, &s) ||
-	    hv_next_byte(&insn, &op) || op != 0x0f || hv_next_byte(&insn, &op) ||
-	    op != 0x22 || hv_next_byte(&insn, &insn.modrm))
+	if (hv_decode_0f_modrm(vcpu, &s, &insn, &op) || op != 0x22)
 		return -EINVAL;
 	*cr = ((insn.modrm >> 3) & 7) | (insn.rex & 0x04 ? 8 : 0);
 	gpr = (insn.modrm & 7) | (insn.rex & 0x01 ? 8 : 0);

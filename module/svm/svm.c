@@ -771,16 +771,6 @@ static int svm_exit_gp(struct hv_vcpu *vcpu)
 	return 1;
 }
 
-static int svm_exit_cr4_write(struct hv_vcpu *vcpu)
-{
-	return hv_exit_cr4_write(vcpu);
-}
-
-static int svm_exit_vintr(struct hv_vcpu *vcpu)
-{
-	return hv_exit_irq_window(vcpu);
-}
-
 /*
  * The intercept comes before the IRET executes: NMIs stay blocked until
  * RIP has moved on (see svm_run), or one would nest in the handler.
@@ -850,11 +840,6 @@ static int svm_exit_ioio(struct hv_vcpu *vcpu)
 	return hv_exit_io(vcpu, &io);
 }
 
-static int svm_exit_dr(struct hv_vcpu *vcpu)
-{
-	return hv_exit_dr(vcpu);
-}
-
 /* Nested page fault: EXITINFO1 is the error code, EXITINFO2 the GPA (15.25.6). */
 static int svm_exit_npf(struct hv_vcpu *vcpu)
 {
@@ -865,17 +850,18 @@ static int svm_exit_npf(struct hv_vcpu *vcpu)
 	return hv_exit_npf(vcpu, c->exit_info_2, err & SVM_NPF_WRITE, emulate);
 }
 
+/* Exits the core handles whole take the core's handler directly. */
 static const svm_exit_fn svm_exit_handlers[VMEXIT_NR_HANDLED] = {
-	[VMEXIT_CR4_WRITE]	= svm_exit_cr4_write,
-	[VMEXIT_READ_DR0 ... VMEXIT_READ_DR7]	= svm_exit_dr,
-	[VMEXIT_WRITE_DR0 ... VMEXIT_WRITE_DR7]	= svm_exit_dr,
+	[VMEXIT_CR4_WRITE]	= hv_exit_cr4_write,
+	[VMEXIT_READ_DR0 ... VMEXIT_READ_DR7]	= hv_exit_dr,
+	[VMEXIT_WRITE_DR0 ... VMEXIT_WRITE_DR7]	= hv_exit_dr,
 	[VMEXIT_EXCP_DB]	= svm_exit_db,
 	[VMEXIT_EXCP_AC]	= svm_exit_ac,
 	[VMEXIT_EXCP_MC]	= svm_exit_mc,
 	[VMEXIT_INTR]		= svm_exit_resume,
 	[VMEXIT_NMI]		= svm_exit_resume,
 	[VMEXIT_SMI]		= svm_exit_resume,
-	[VMEXIT_VINTR]		= svm_exit_vintr,
+	[VMEXIT_VINTR]		= hv_exit_irq_window,
 	[VMEXIT_RDPMC]		= svm_exit_gp,
 	[VMEXIT_CPUID]		= svm_exit_cpuid,
 	[VMEXIT_RSM]		= svm_exit_ud,
