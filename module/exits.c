@@ -7,6 +7,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <asm/mce.h>
 #include <asm/processor-flags.h>
 #include <asm/traps.h>
 
@@ -27,6 +28,37 @@ static int hv_inject_gp(struct hv_vcpu *vcpu)
 {
 	hv_queue_exception(vcpu, X86_TRAP_GP, true, 0);
 	return 1;
+}
+
+/* An exit whose answer is an exception in the guest. */
+static int hv_exit_exception(struct hv_vcpu *vcpu, u8 vector, bool has_error)
+{
+	vcpu->stats[HV_STAT_EXIT_EXCEPTION]++;
+	hv_queue_exception(vcpu, vector, has_error, 0);
+	return 1;
+}
+
+/* An instruction of a feature the guest does not have. */
+int hv_exit_ud(struct hv_vcpu *vcpu)
+{
+	return hv_exit_exception(vcpu, X86_TRAP_UD, false);
+}
+
+/* RDPMC would read the host's performance counters. */
+int hv_exit_gp(struct hv_vcpu *vcpu)
+{
+	return hv_exit_exception(vcpu, X86_TRAP_GP, true);
+}
+
+/* Intercepted #DB and #AC (see the backends) go back to the guest. */
+int hv_exit_db(struct hv_vcpu *vcpu)
+{
+	return hv_exit_exception(vcpu, X86_TRAP_DB, false);
+}
+
+int hv_exit_ac(struct hv_vcpu *vcpu)
+{
+	return hv_exit_exception(vcpu, X86_TRAP_AC, true);
 }
 
 int hv_exit_cpuid(struct hv_vcpu *vcpu, u64 next_rip)
@@ -89,27 +121,96 @@ int hv_exit_xsetbv(struct hv_vcpu *vcpu, u64 next_rip)
 }
 
 /*
- * MOV to CR4: only bits whose features hv exposes, and PAE stays set in
- * long mode (SDM vol. 3, 2.5 and 4.1.3). The write may change how the guest
- * translates addresses, so its TLB is flushed as the CPU would.
+ * MOV to CR0 (SDM vol. 2, MOV to/from Control Registers; vol. 3, 10.8.5):
+ * #GP for reserved bits, PG without PE and NW without CD. Setting PG with
+ * EFER.LME activates long mode (PAE required, not from a 64-bit code
+ * segment); clearing it deactivates long mode (not from 64-bit code).
  */
-int hv_exit_cr4_write(struct hv_vcpu *vcpu)
+static int hv_set_cr0(struct hv_vcpu *vcpu, const struct hv_sregs *s,
+		      u64 val)
+{
+	bool pg = val & X86_CR0_PG, was_pg = s->cr0 & X86_CR0_PG;
+	u64 efer = s->efer;
+
+	if (val >> 32 || (pg && !(val & X86_CR0_PE)) ||
+	    ((val & X86_CR0_NW) && !(val & X86_CR0_CD)))
+		return -EINVAL;
+	if (pg && !was_pg && (efer & EFER_LME)) {
+		if (!(s->cr4 & X86_CR4_PAE) || s->cs.l)
+			return -EINVAL;
+		efer |= EFER_LMA;
+	} else if (!pg && was_pg && (efer & EFER_LMA)) {
+		if (s->cs.l)
+			return -EINVAL;
+		efer &= ~EFER_LMA;
+	}
+	/* ET is hardwired to 1 on everything since the 486. */
+	hv_ops->set_control(vcpu, HV_CTL_CR0, val | X86_CR0_ET);
+	if (efer != s->efer)
+		hv_ops->set_control(vcpu, HV_CTL_EFER, efer);
+	return 0;
+}
+
+/* MOV to CR4: only bits whose features hv exposes; PAE stays set in long mode. */
+static int hv_set_cr4(struct hv_vcpu *vcpu, const struct hv_sregs *s,
+		      u64 val)
+{
+	if (val & ~hv_cr4_allowed() ||
+	    ((s->efer & EFER_LMA) && !(val & X86_CR4_PAE)))
+		return -EINVAL;
+	hv_ops->set_control(vcpu, HV_CTL_CR4, val);
+	return 0;
+}
+
+/**
+ * hv_exit_mov_to_cr() - the guest wrote CR0 or CR4
+ * @vcpu: the vCPU.
+ * @cr: 0 or 4 (anything else raises #UD: the backend intercepts no other).
+ * @val: the value written.
+ * @next_rip: RIP after the instruction.
+ *
+ * The write may change how the guest translates addresses, so its TLB is
+ * flushed as the CPU would. A refused write raises #GP with RIP left on
+ * the instruction.
+ *
+ * Return: as the other exit helpers.
+ */
+int hv_exit_mov_to_cr(struct hv_vcpu *vcpu, int cr, u64 val, u64 next_rip)
 {
 	struct hv_sregs s;
-	u64 val, next_rip;
-	int cr;
+	int ret;
 
 	vcpu->stats[HV_STAT_EXIT_OTHER]++;
-	if (hv_emulate_mov_to_cr(vcpu, &cr, &val, &next_rip))
-		return hv_exit_emulation_failed(vcpu, 0);
 	hv_get_sregs(vcpu, &s);
-	if (cr != 4 || val & ~hv_cr4_allowed() ||
-	    ((s.efer & EFER_LMA) && !(val & X86_CR4_PAE)))
+	switch (cr) {
+	case 0:
+		ret = hv_set_cr0(vcpu, &s, val);
+		break;
+	case 4:
+		ret = hv_set_cr4(vcpu, &s, val);
+		break;
+	default:
+		hv_queue_exception(vcpu, X86_TRAP_UD, false, 0);
+		return 1;
+	}
+	if (ret)
 		return hv_inject_gp(vcpu);
-	hv_ops->set_control(vcpu, HV_CTL_CR4, val);
 	set_bit(HV_REQ_TLB_FLUSH, &vcpu->requests);
 	vcpu->rip = next_rip;
 	return 1;
+}
+
+/* A CR4 write intercepted without decode information: decode it here. */
+int hv_exit_cr4_write(struct hv_vcpu *vcpu)
+{
+	u64 val, next_rip;
+	int cr;
+
+	if (hv_emulate_mov_to_cr(vcpu, &cr, &val, &next_rip))
+		return hv_exit_emulation_failed(vcpu, 0);
+	if (cr != 4)
+		return hv_inject_gp(vcpu);
+	return hv_exit_mov_to_cr(vcpu, cr, val, next_rip);
 }
 
 int hv_exit_hypercall(struct hv_vcpu *vcpu, u64 next_rip)
@@ -133,8 +234,10 @@ int hv_exit_hypercall(struct hv_vcpu *vcpu, u64 next_rip)
 	return 0;
 }
 
+/* The CPU leaves its state undefined after a shutdown: reset it (API.md). */
 int hv_exit_shutdown(struct hv_vcpu *vcpu)
 {
+	hv_reset_sregs(vcpu);
 	vcpu->stats[HV_STAT_EXIT_SHUTDOWN]++;
 	vcpu->run->exit_reason = HV_EXIT_SHUTDOWN;
 	return 0;
@@ -355,4 +458,20 @@ int hv_exit_dr(struct hv_vcpu *vcpu)
 {
 	vcpu->stats[HV_STAT_EXIT_OTHER]++;
 	return hv_emulate_mov_dr(vcpu);
+}
+
+/**
+ * hv_host_machine_check() - run the host's #MC handler for a guest exit
+ *
+ * A machine check that hit the guest belongs to the host: run its handler
+ * now, on this CPU with IRQs still off, with registers that say "user
+ * mode" so that a recoverable error in guest memory is not taken for a
+ * kernel one (the same approach as KVM's kvm_machine_check()).
+ */
+void hv_host_machine_check(void)
+{
+	struct pt_regs regs = { .cs = 3, .flags = X86_EFLAGS_IF };
+
+	if (IS_ENABLED(CONFIG_X86_MCE))
+		do_machine_check(&regs);
 }

@@ -272,6 +272,7 @@ struct hv_vcpu {
 
 /* Control registers hv_arch_ops.set_control writes */
 enum hv_ctl {
+	HV_CTL_CR0,
 	HV_CTL_CR4,
 	HV_CTL_EFER,
 };
@@ -301,8 +302,9 @@ enum hv_event_kind {
  * @vm_destroy: undo @vm_init.
  * @vcpu_init: initialise the backend part of a vCPU, in the reset state.
  * @vcpu_destroy: undo @vcpu_init.
- * @vcpu_load: the vCPU is about to run on @cpu (IRQs off); called when it
- *	changes CPU or another vCPU ran on this CPU in between.
+ * @vcpu_load: the vCPU's hardware state is about to be used on @cpu
+ *	(preemption off, IRQs on); called through hv_vcpu_load() when the
+ *	vCPU changes CPU or another vCPU was loaded on this CPU in between.
  * @run: enter the guest once and return after the exit (IRQs off). Syncs
  *	@gprs/@rip/@rflags both ways, and calls hv_guest_xstate_load() and
  *	hv_guest_xstate_put() where no NMI can be taken (SVM: GIF clear).
@@ -312,7 +314,7 @@ enum hv_event_kind {
  * @get_sregs: read segment, descriptor table and control registers.
  * @set_sregs: write them (already validated by the core).
  * @set_control: write one control register (validated by the core), for
- *	the guest's own MOV to CR4 and WRMSR to EFER.
+ *	the guest's own MOV to CR0/CR4 and WRMSR to EFER.
  * @get_msr: read an MSR whose state lives in the backend's guest state
  *	(syscall MSRs, sysenter MSRs, PAT, TSC offset): 0 or -ENOENT.
  * @set_msr: write one: 0, -ENOENT (not a backend MSR) or -EINVAL.
@@ -409,9 +411,14 @@ int hv_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *s);
 u64 hv_cr4_allowed(void);
 u64 hv_efer_allowed(void);
 bool hv_apic_base_valid(u64 v);
+void hv_reset_sregs(struct hv_vcpu *vcpu);
+u32 hv_seg_to_ar(const struct hv_segment *s);
+void hv_seg_from_ar(struct hv_segment *s, u32 ar);
 
 /* run.c */
 long hv_vcpu_run(struct hv_vcpu *vcpu);
+void hv_vcpu_load(struct hv_vcpu *vcpu);
+void hv_vcpu_unload_cpu(void);
 void hv_guest_xstate_load(struct hv_vcpu *vcpu);
 void hv_guest_xstate_put(struct hv_vcpu *vcpu);
 void hv_vcpu_kick(struct hv_vcpu *vcpu);
@@ -433,7 +440,13 @@ int hv_exit_rdmsr(struct hv_vcpu *vcpu, u64 next_rip);
 int hv_exit_wrmsr(struct hv_vcpu *vcpu, u64 next_rip);
 int hv_exit_xsetbv(struct hv_vcpu *vcpu, u64 next_rip);
 int hv_exit_cr4_write(struct hv_vcpu *vcpu);
+int hv_exit_mov_to_cr(struct hv_vcpu *vcpu, int cr, u64 val, u64 next_rip);
+void hv_host_machine_check(void);
 int hv_exit_shutdown(struct hv_vcpu *vcpu);
+int hv_exit_ud(struct hv_vcpu *vcpu);
+int hv_exit_gp(struct hv_vcpu *vcpu);
+int hv_exit_db(struct hv_vcpu *vcpu);
+int hv_exit_ac(struct hv_vcpu *vcpu);
 int hv_exit_fail_entry(struct hv_vcpu *vcpu, u64 hw_reason);
 int hv_exit_unhandled(struct hv_vcpu *vcpu, u64 code, u64 info1, u64 info2);
 

@@ -52,8 +52,11 @@ static void hv_cpu_enable_fn(void *failed)
 
 static void hv_cpu_disable_fn(void *unused)
 {
-	if (cpumask_test_and_clear_cpu(smp_processor_id(), &hv_virt_cpus))
+	if (cpumask_test_and_clear_cpu(smp_processor_id(), &hv_virt_cpus)) {
 		hv_ops->cpu_disable();
+		/* No vCPU state survives on this CPU (VMX: VMCLEAR). */
+		hv_vcpu_unload_cpu();
+	}
 }
 
 /**

@@ -90,6 +90,50 @@ static int hv_msr_set_efer(struct hv_vcpu *vcpu, u64 data, bool host)
 	return 0;
 }
 
+static bool hv_canonical(u64 v)
+{
+	return (u64)((s64)(v << 16) >> 16) == v;
+}
+
+/* PAT entries must be UC, WC, WT, WP, WB or UC- (SDM vol. 3, 13.12.2). */
+static bool hv_pat_valid(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 t = pat >> (i * 8);
+
+		if (t > 7 || t == 2 || t == 3)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Values the backend's MSRs accept (a WRMSR of anything else raises #GP):
+ * addresses canonical, 32-bit registers without high bits.
+ */
+static bool hv_msr_value_valid(u32 index, u64 data)
+{
+	switch (index) {
+	case MSR_IA32_CR_PAT:
+		return hv_pat_valid(data);
+	case MSR_SYSCALL_MASK:
+	case MSR_IA32_SYSENTER_CS:
+		return !(data >> 32);
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_KERNEL_GS_BASE:
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+		return hv_canonical(data);
+	default:
+		return true;
+	}
+}
+
 /**
  * hv_msr_set() - write an MSR of the list
  * @vcpu: the vCPU.
@@ -125,6 +169,8 @@ int hv_msr_set(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
 	case MSR_EFER:
 		return hv_msr_set_efer(vcpu, data, host);
 	default:
+		if (!hv_msr_value_valid(index, data))
+			return -EINVAL;
 		return hv_ops->set_msr(vcpu, index, data);
 	}
 }

@@ -215,6 +215,37 @@ void hv_guest_xstate_put(struct hv_vcpu *vcpu)
 	hv_restore_xcr0(vcpu);
 }
 
+/**
+ * hv_vcpu_load() - make the vCPU's hardware state usable on this CPU
+ * @vcpu: the vCPU; its mutex is held.
+ *
+ * Called with preemption off and IRQs on, before every entry and by a
+ * backend before it touches state that lives in the CPU (a VMCS must be
+ * current on the CPU that reads it). Cheap when nothing changed.
+ */
+void hv_vcpu_load(struct hv_vcpu *vcpu)
+{
+	int cpu = smp_processor_id();
+
+	lockdep_assert_preemption_disabled();
+	if (vcpu->cpu == cpu && this_cpu_read(hv_loaded_vcpu) == vcpu)
+		return;
+	hv_ops->vcpu_load(vcpu, cpu);
+	WRITE_ONCE(vcpu->cpu, cpu);
+	this_cpu_write(hv_loaded_vcpu, vcpu);
+}
+
+/**
+ * hv_vcpu_unload_cpu() - forget which vCPU is loaded on this CPU
+ *
+ * Called after hv_arch_ops.cpu_disable, which drops every vCPU's state from
+ * this CPU: the next hv_vcpu_load() here calls hv_arch_ops.vcpu_load again.
+ */
+void hv_vcpu_unload_cpu(void)
+{
+	this_cpu_write(hv_loaded_vcpu, NULL);
+}
+
 /*
  * Enter the guest once. Returns false if a kick, signal or reschedule
  * arrived after the checks in the loop: those must end or delay the entry,
@@ -224,13 +255,10 @@ static bool hv_enter_guest(struct hv_vcpu *vcpu)
 {
 	int cpu;
 
-	local_irq_disable();
+	preempt_disable();
+	hv_vcpu_load(vcpu);
 	cpu = smp_processor_id();
-	if (vcpu->cpu != cpu || this_cpu_read(hv_loaded_vcpu) != vcpu) {
-		hv_ops->vcpu_load(vcpu, cpu);
-		WRITE_ONCE(vcpu->cpu, cpu);
-		this_cpu_write(hv_loaded_vcpu, vcpu);
-	}
+	local_irq_disable();
 
 	WRITE_ONCE(vcpu->mode, HV_IN_GUEST);
 	/* Pairs with the barrier in hv_vcpu_kick() / hv_flush_remote_tlbs(). */
@@ -239,6 +267,7 @@ static bool hv_enter_guest(struct hv_vcpu *vcpu)
 	    signal_pending(current)) {
 		WRITE_ONCE(vcpu->mode, HV_OUTSIDE_GUEST);
 		local_irq_enable();
+		preempt_enable();
 		return false;
 	}
 	if (test_and_clear_bit(HV_REQ_TLB_FLUSH, &vcpu->requests))
@@ -253,7 +282,7 @@ static bool hv_enter_guest(struct hv_vcpu *vcpu)
 
 	/*
 	 * Debug registers stay the host's (guest accesses are emulated), but
-	 * VMRUN and VM exits leave DR7 disabled: re-arm host breakpoints.
+	 * guest entry and exit leave DR7 disabled: re-arm host breakpoints.
 	 */
 	if (hw_breakpoint_active())
 		hw_breakpoint_restore();
@@ -262,6 +291,7 @@ static bool hv_enter_guest(struct hv_vcpu *vcpu)
 	vcpu->stats[HV_STAT_EXITS]++;
 	/* The host interrupt that ended the guest, if any, is taken here. */
 	local_irq_enable();
+	preempt_enable();
 	return true;
 }
 

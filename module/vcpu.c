@@ -125,6 +125,77 @@ bool hv_apic_base_valid(u64 v)
 	return !(v & reserved);
 }
 
+/**
+ * hv_seg_to_ar() - a segment's attributes in descriptor order
+ * @s: the segment.
+ *
+ * Bits 0-7 are byte 5 of the descriptor (type, S, DPL, P), bits 12-15 the
+ * high nibble of byte 6 (AVL, L, D/B, G): the VMCS access-rights layout
+ * (SDM vol. 3, table 25-2) without its "unusable" bit 16, and the VMCB's
+ * attribute field once bits 12-15 are moved down to 8-11.
+ *
+ * Return: the attributes.
+ */
+u32 hv_seg_to_ar(const struct hv_segment *s)
+{
+	return (s->type & 0xf) | (s->s & 1) << 4 | (s->dpl & 3) << 5 |
+	       (s->present & 1) << 7 | (s->avl & 1) << 12 | (s->l & 1) << 13 |
+	       (s->db & 1) << 14 | (s->g & 1) << 15;
+}
+
+/**
+ * hv_seg_from_ar() - set a segment's attributes from descriptor order
+ * @s: the segment; base, limit, selector and unusable are left alone.
+ * @ar: attributes as hv_seg_to_ar() returns them.
+ */
+void hv_seg_from_ar(struct hv_segment *s, u32 ar)
+{
+	s->type = ar & 0xf;
+	s->s = (ar >> 4) & 1;
+	s->dpl = (ar >> 5) & 3;
+	s->present = (ar >> 7) & 1;
+	s->avl = (ar >> 12) & 1;
+	s->l = (ar >> 13) & 1;
+	s->db = (ar >> 14) & 1;
+	s->g = (ar >> 15) & 1;
+}
+
+static struct hv_segment hv_reset_segment(u32 ar)
+{
+	struct hv_segment s = { .limit = 0xffff };
+
+	hv_seg_from_ar(&s, ar);
+	return s;
+}
+
+/**
+ * hv_reset_sregs() - load the segment and control registers of RESET
+ * @vcpu: the vCPU.
+ *
+ * SDM vol. 3, table 10-1: CS F000:FFF0 with base FFFF0000, data segments
+ * read/write, LDTR and TR present, caching off.
+ */
+void hv_reset_sregs(struct hv_vcpu *vcpu)
+{
+	struct hv_sregs s = {
+		.cs = hv_reset_segment(0x9b),
+		.ds = hv_reset_segment(0x93),
+		.es = hv_reset_segment(0x93),
+		.fs = hv_reset_segment(0x93),
+		.gs = hv_reset_segment(0x93),
+		.ss = hv_reset_segment(0x93),
+		.tr = hv_reset_segment(0x8b),
+		.ldt = hv_reset_segment(0x82),
+		.gdt = { .limit = 0xffff },
+		.idt = { .limit = 0xffff },
+		.cr0 = X86_CR0_CD | X86_CR0_NW | X86_CR0_ET,
+	};
+
+	s.cs.selector = 0xf000;
+	s.cs.base = 0xffff0000;
+	hv_ops->set_sregs(vcpu, &s);
+}
+
 /*
  * Reject what the CPU cannot run (APM vol. 2, 15.5.1 "Canonicalization and
  * Consistency Checks"; SDM vol. 3, 27.3.1): a bad combination is an EINVAL

@@ -269,14 +269,6 @@ static void svm_set_intercepts(struct svm_vmcb_ctrl *c)
 		SVM_ICPT_RDPRU;
 }
 
-static void svm_seg_reset(struct svm_vmcb_seg *s, u16 attrib)
-{
-	s->selector = 0;
-	s->attrib = attrib;
-	s->limit = 0xffff;
-	s->base = 0;
-}
-
 /* The reset state (SDM vol. 3, table 10-1; APM vol. 2, 14.1.3). */
 static void svm_vmcb_reset(struct hv_vcpu *vcpu)
 {
@@ -292,24 +284,10 @@ static void svm_vmcb_reset(struct hv_vcpu *vcpu)
 	c->int_ctl = SVM_V_INTR_MASKING;
 	c->nested_ctl = SVM_NP_ENABLE;
 	c->nested_cr3 = vcpu->vm->mmu.root_pa;
-
-	svm_seg_reset(&s->cs, 0x9b);
-	s->cs.selector = 0xf000;
-	s->cs.base = 0xffff0000;
-	svm_seg_reset(&s->ds, 0x93);
-	svm_seg_reset(&s->es, 0x93);
-	svm_seg_reset(&s->fs, 0x93);
-	svm_seg_reset(&s->gs, 0x93);
-	svm_seg_reset(&s->ss, 0x93);
-	svm_seg_reset(&s->gdtr, 0);
-	svm_seg_reset(&s->idtr, 0);
-	svm_seg_reset(&s->ldtr, 0x82);
-	svm_seg_reset(&s->tr, 0x8b);
-	s->cr0 = X86_CR0_CD | X86_CR0_NW | X86_CR0_ET;
-	s->efer = EFER_SVME;
 	s->dr6 = HV_DR6_INIT;
 	s->dr7 = HV_DR7_INIT;
 	s->g_pat = SVM_PAT_DEFAULT;
+	hv_reset_sregs(vcpu);
 	/* The next entry must get an ASID and a clean TLB. */
 	to_svm(vcpu)->asid_generation = 0;
 }
@@ -412,22 +390,12 @@ static bool svm_is_erratum_383(void)
 	return true;
 }
 
-/*
- * A machine check that hit the guest belongs to the host: run its handler
- * now, on this CPU with IRQs still off, with registers that say "user
- * mode" so a recoverable error in guest memory is not taken for a kernel
- * one (the same approach as KVM's kvm_machine_check()).
- */
 static void svm_handle_mce(struct svm_vcpu *sv)
 {
-	struct pt_regs regs = { .cs = 3, .flags = X86_EFLAGS_IF };
-
-	if (svm_is_erratum_383()) {
+	if (svm_is_erratum_383())
 		sv->mce_kill = true;
-		return;
-	}
-	if (IS_ENABLED(CONFIG_X86_MCE))
-		do_machine_check(&regs);
+	else
+		hv_host_machine_check();
 }
 
 static void svm_run(struct hv_vcpu *vcpu)
@@ -537,26 +505,18 @@ static void svm_seg_get(const struct svm_vmcb_seg *v, struct hv_segment *s)
 	s->base = v->base;
 	s->limit = v->limit;
 	s->selector = v->selector;
-	s->type = v->attrib & 0xf;
-	s->s = (v->attrib >> 4) & 1;
-	s->dpl = (v->attrib >> 5) & 3;
-	s->present = (v->attrib >> 7) & 1;
-	s->avl = (v->attrib >> 8) & 1;
-	s->l = (v->attrib >> 9) & 1;
-	s->db = (v->attrib >> 10) & 1;
-	s->g = (v->attrib >> 11) & 1;
+	hv_seg_from_ar(s, (v->attrib & 0xff) | (v->attrib & 0xf00) << 4);
 	s->unusable = !s->present;
 }
 
 static void svm_seg_set(struct svm_vmcb_seg *v, const struct hv_segment *s)
 {
+	u32 ar = hv_seg_to_ar(s);
+
 	v->base = s->base;
 	v->limit = s->limit;
 	v->selector = s->selector;
-	v->attrib = s->unusable ? 0 :
-		    (s->type & 0xf) | (s->s & 1) << 4 | (s->dpl & 3) << 5 |
-		    (s->present & 1) << 7 | (s->avl & 1) << 8 |
-		    (s->l & 1) << 9 | (s->db & 1) << 10 | (s->g & 1) << 11;
+	v->attrib = s->unusable ? 0 : (ar & 0xff) | (ar >> 4 & 0xf00);
 }
 
 static void svm_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *s)
@@ -616,29 +576,17 @@ static void svm_set_control(struct hv_vcpu *vcpu, enum hv_ctl reg, u64 val)
 {
 	struct svm_vmcb_save *v = &to_vmcb(vcpu)->save;
 
-	if (reg == HV_CTL_CR4)
+	switch (reg) {
+	case HV_CTL_CR0:
+		v->cr0 = val;
+		break;
+	case HV_CTL_CR4:
 		v->cr4 = val;
-	else
+		break;
+	case HV_CTL_EFER:
 		v->efer = val | EFER_SVME;
-}
-
-static bool svm_canonical(u64 v)
-{
-	return (u64)((s64)(v << 16) >> 16) == v;
-}
-
-/* PAT entries must be UC, WC, WT, WP, WB or UC- (SDM vol. 3, 13.12.2). */
-static bool svm_pat_valid(u64 pat)
-{
-	int i;
-
-	for (i = 0; i < 8; i++) {
-		u8 t = pat >> (i * 8);
-
-		if (t > 7 || t == 2 || t == 3)
-			return false;
+		break;
 	}
-	return true;
 }
 
 static u64 *svm_msr_slot(struct svm_vmcb_save *v, u32 index)
@@ -680,24 +628,9 @@ static int svm_set_msr(struct hv_vcpu *vcpu, u32 index, u64 data)
 	struct svm_vmcb *vmcb = to_vmcb(vcpu);
 	u64 *slot;
 
-	switch (index) {
-	case MSR_IA32_TSC:
+	if (index == MSR_IA32_TSC) {
 		vmcb->ctrl.tsc_offset = data - rdtsc();
 		return 0;
-	case MSR_IA32_CR_PAT:
-		if (!svm_pat_valid(data))
-			return -EINVAL;
-		break;
-	case MSR_SYSCALL_MASK:
-	case MSR_IA32_SYSENTER_CS:
-		if (data >> 32)
-			return -EINVAL;
-		break;
-	case MSR_STAR:
-		break;
-	default:
-		if (!svm_canonical(data))
-			return -EINVAL;
 	}
 	slot = svm_msr_slot(&vmcb->save, index);
 	if (!slot)
@@ -722,27 +655,6 @@ static int svm_exit_resume(struct hv_vcpu *vcpu)
 	return 1;
 }
 
-static int svm_exit_ud(struct hv_vcpu *vcpu)
-{
-	vcpu->stats[HV_STAT_EXIT_EXCEPTION]++;
-	hv_queue_exception(vcpu, X86_TRAP_UD, false, 0);
-	return 1;
-}
-
-static int svm_exit_db(struct hv_vcpu *vcpu)
-{
-	vcpu->stats[HV_STAT_EXIT_EXCEPTION]++;
-	hv_queue_exception(vcpu, X86_TRAP_DB, false, 0);
-	return 1;
-}
-
-static int svm_exit_ac(struct hv_vcpu *vcpu)
-{
-	vcpu->stats[HV_STAT_EXIT_EXCEPTION]++;
-	hv_queue_exception(vcpu, X86_TRAP_AC, true, 0);
-	return 1;
-}
-
 static int svm_exit_shutdown(struct hv_vcpu *vcpu)
 {
 	/* The VMCB is undefined after a shutdown intercept (15.12). */
@@ -761,14 +673,6 @@ static int svm_exit_mc(struct hv_vcpu *vcpu)
 	sv->mce_kill = false;
 	vcpu_err_ratelimited(vcpu, "machine check from the guest (erratum 383): stopped\n");
 	return svm_exit_shutdown(vcpu);
-}
-
-/* RDPMC would read the host's performance counters. */
-static int svm_exit_gp(struct hv_vcpu *vcpu)
-{
-	vcpu->stats[HV_STAT_EXIT_EXCEPTION]++;
-	hv_queue_exception(vcpu, X86_TRAP_GP, true, 0);
-	return 1;
 }
 
 /*
@@ -855,36 +759,36 @@ static const svm_exit_fn svm_exit_handlers[VMEXIT_NR_HANDLED] = {
 	[VMEXIT_CR4_WRITE]	= hv_exit_cr4_write,
 	[VMEXIT_READ_DR0 ... VMEXIT_READ_DR7]	= hv_exit_dr,
 	[VMEXIT_WRITE_DR0 ... VMEXIT_WRITE_DR7]	= hv_exit_dr,
-	[VMEXIT_EXCP_DB]	= svm_exit_db,
-	[VMEXIT_EXCP_AC]	= svm_exit_ac,
+	[VMEXIT_EXCP_DB]	= hv_exit_db,
+	[VMEXIT_EXCP_AC]	= hv_exit_ac,
 	[VMEXIT_EXCP_MC]	= svm_exit_mc,
 	[VMEXIT_INTR]		= svm_exit_resume,
 	[VMEXIT_NMI]		= svm_exit_resume,
 	[VMEXIT_SMI]		= svm_exit_resume,
 	[VMEXIT_VINTR]		= hv_exit_irq_window,
-	[VMEXIT_RDPMC]		= svm_exit_gp,
+	[VMEXIT_RDPMC]		= hv_exit_gp,
 	[VMEXIT_CPUID]		= svm_exit_cpuid,
-	[VMEXIT_RSM]		= svm_exit_ud,
+	[VMEXIT_RSM]		= hv_exit_ud,
 	[VMEXIT_IRET]		= svm_exit_iret,
 	[VMEXIT_INVD]		= svm_exit_nop2,
 	[VMEXIT_HLT]		= svm_exit_hlt,
-	[VMEXIT_INVLPGA]	= svm_exit_ud,
+	[VMEXIT_INVLPGA]	= hv_exit_ud,
 	[VMEXIT_IOIO]		= svm_exit_ioio,
 	[VMEXIT_MSR]		= svm_exit_msr,
 	[VMEXIT_SHUTDOWN]	= svm_exit_shutdown,
-	[VMEXIT_VMRUN]		= svm_exit_ud,
+	[VMEXIT_VMRUN]		= hv_exit_ud,
 	[VMEXIT_VMMCALL]	= svm_exit_vmmcall,
-	[VMEXIT_VMLOAD]		= svm_exit_ud,
-	[VMEXIT_VMSAVE]		= svm_exit_ud,
-	[VMEXIT_STGI]		= svm_exit_ud,
-	[VMEXIT_CLGI]		= svm_exit_ud,
-	[VMEXIT_SKINIT]		= svm_exit_ud,
+	[VMEXIT_VMLOAD]		= hv_exit_ud,
+	[VMEXIT_VMSAVE]		= hv_exit_ud,
+	[VMEXIT_STGI]		= hv_exit_ud,
+	[VMEXIT_CLGI]		= hv_exit_ud,
+	[VMEXIT_SKINIT]		= hv_exit_ud,
 	[VMEXIT_WBINVD]		= svm_exit_nop2,
-	[VMEXIT_MONITOR]	= svm_exit_ud,
-	[VMEXIT_MWAIT]		= svm_exit_ud,
-	[VMEXIT_MWAIT_COND]	= svm_exit_ud,
+	[VMEXIT_MONITOR]	= hv_exit_ud,
+	[VMEXIT_MWAIT]		= hv_exit_ud,
+	[VMEXIT_MWAIT_COND]	= hv_exit_ud,
 	[VMEXIT_XSETBV]		= svm_exit_xsetbv,
-	[VMEXIT_RDPRU]		= svm_exit_ud,
+	[VMEXIT_RDPRU]		= hv_exit_ud,
 	[VMEXIT_NPF]		= svm_exit_npf,
 };
 
