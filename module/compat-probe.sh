@@ -37,3 +37,5 @@ has HV_HAVE_FPU_TO_UABI_XFEATURES 'unsigned int size, u64 xfeatures, u32 pkru' \
 	arch/x86/include/asm/fpu/api.h
 has HV_HAVE_RCU_VIRT_NOTE_CPU 'rcu_virt_note_context_switch\(int cpu\)' \
 	include/linux/rcutree.h include/linux/rcutiny.h
+has HV_HAVE_NMI_KVM_VMX 'exc_nmi_kvm_vmx' \
+	arch/x86/include/asm/idtentry.h

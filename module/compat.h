@@ -62,4 +62,14 @@ static inline void hv_rcu_guest_enter(int cpu)
 #endif
 }
 
+/*
+ * The host's NMI entry for a VMX backend that took an NMI exit: 6.3 gave
+ * KVM one of its own, older kernels export the no-IST entry.
+ */
+#ifdef HV_HAVE_NMI_KVM_VMX
+#define hv_host_nmi_entry	asm_exc_nmi_kvm_vmx
+#else
+#define hv_host_nmi_entry	asm_exc_nmi_noist
+#endif
+
 #endif /* HV_COMPAT_H */

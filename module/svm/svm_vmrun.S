@@ -16,22 +16,7 @@
 #include <asm/nospec-branch.h>
 
 #include "compat-gen.h"
-
-/* Offsets in struct hv_vcpu's gprs[] (enum hv_gpr); RAX and RSP are in the VMCB. */
-#define GPR_RCX		(1 * 8)
-#define GPR_RDX		(2 * 8)
-#define GPR_RBX		(3 * 8)
-#define GPR_RBP		(5 * 8)
-#define GPR_RSI		(6 * 8)
-#define GPR_RDI		(7 * 8)
-#define GPR_R8		(8 * 8)
-#define GPR_R9		(9 * 8)
-#define GPR_R10		(10 * 8)
-#define GPR_R11		(11 * 8)
-#define GPR_R12		(12 * 8)
-#define GPR_R13		(13 * 8)
-#define GPR_R14		(14 * 8)
-#define GPR_R15		(15 * 8)
+#include "guest_gprs.S"
 
 	.text
 
@@ -54,20 +39,7 @@ SYM_FUNC_START(hv_svm_vmrun)
 	vmload %rax
 
 	mov %rdx, %rax
-	mov GPR_RCX(%rax), %rcx
-	mov GPR_RDX(%rax), %rdx
-	mov GPR_RBX(%rax), %rbx
-	mov GPR_RBP(%rax), %rbp
-	mov GPR_RSI(%rax), %rsi
-	mov GPR_RDI(%rax), %rdi
-	mov GPR_R8(%rax), %r8
-	mov GPR_R9(%rax), %r9
-	mov GPR_R10(%rax), %r10
-	mov GPR_R11(%rax), %r11
-	mov GPR_R12(%rax), %r12
-	mov GPR_R13(%rax), %r13
-	mov GPR_R14(%rax), %r14
-	mov GPR_R15(%rax), %r15
+	LOAD_GUEST_GPRS %rax
 	mov 0(%rsp), %rax
 
 #ifdef HV_HAVE_VM_CLEAR_CPU_BUFFERS
@@ -78,20 +50,7 @@ SYM_FUNC_START(hv_svm_vmrun)
 
 	/* Host RAX and RSP are back (from the host save area); RAX = VMCB. */
 	mov 16(%rsp), %rax
-	mov %rcx, GPR_RCX(%rax)
-	mov %rdx, GPR_RDX(%rax)
-	mov %rbx, GPR_RBX(%rax)
-	mov %rbp, GPR_RBP(%rax)
-	mov %rsi, GPR_RSI(%rax)
-	mov %rdi, GPR_RDI(%rax)
-	mov %r8, GPR_R8(%rax)
-	mov %r9, GPR_R9(%rax)
-	mov %r10, GPR_R10(%rax)
-	mov %r11, GPR_R11(%rax)
-	mov %r12, GPR_R12(%rax)
-	mov %r13, GPR_R13(%rax)
-	mov %r14, GPR_R14(%rax)
-	mov %r15, GPR_R15(%rax)
+	STORE_GUEST_GPRS %rax
 
 	mov 0(%rsp), %rax
 	vmsave %rax
