@@ -158,6 +158,7 @@ static int hv_set_cr4(struct hv_vcpu *vcpu, const struct hv_sregs *s,
 	if (val & ~hv_cr4_allowed() ||
 	    ((s->efer & EFER_LMA) && !(val & X86_CR4_PAE)))
 		return -EINVAL;
+	vcpu->osxsave = val & X86_CR4_OSXSAVE;
 	hv_ops->set_control(vcpu, HV_CTL_CR4, val);
 	return 0;
 }

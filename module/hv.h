@@ -223,6 +223,8 @@ struct hv_events {
  * @rip: guest RIP.
  * @rflags: guest RFLAGS.
  * @xcr0: guest XCR0.
+ * @osxsave: guest CR4.OSXSAVE: without it XCR0 does not affect the guest,
+ *	which then runs with the host's.
  * @fpu: guest FPU/XSAVE state.
  * @dr: guest DR0-DR3, DR6, DR7 as the guest sees them (DR accesses are
  *	emulated; the hardware debug registers stay the host's).
@@ -252,6 +254,7 @@ struct hv_vcpu {
 	u64 rip;
 	u64 rflags;
 	u64 xcr0;
+	bool osxsave;
 	struct fpu_guest fpu;
 	u64 dr[8];
 	u64 tsc_aux;

@@ -180,7 +180,7 @@ static void hv_inject_events(struct hv_vcpu *vcpu)
  */
 void hv_guest_xstate_load(struct hv_vcpu *vcpu)
 {
-	if (vcpu->xcr0 != hv_host_xcr0 && boot_cpu_has(X86_FEATURE_OSXSAVE))
+	if (vcpu->osxsave && vcpu->xcr0 != hv_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 	if (vcpu->tsc_aux != this_cpu_read(hv_host_tsc_aux))
 		wrmsrl(MSR_TSC_AUX, vcpu->tsc_aux);
@@ -195,7 +195,8 @@ static void hv_restore_xcr0(struct hv_vcpu *vcpu)
 {
 	u64 xcr0;
 
-	if (!boot_cpu_has(X86_FEATURE_OSXSAVE))
+	/* Without CR4.OSXSAVE the guest cannot have written XCR0 (#UD). */
+	if (!vcpu->osxsave)
 		return;
 	xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	if (xcr0 != vcpu->xcr0 && hv_xcr0_valid(xcr0))

@@ -193,6 +193,7 @@ void hv_reset_sregs(struct hv_vcpu *vcpu)
 
 	s.cs.selector = 0xf000;
 	s.cs.base = 0xffff0000;
+	vcpu->osxsave = false;
 	hv_ops->set_sregs(vcpu, &s);
 }
 
@@ -233,6 +234,7 @@ int hv_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *s)
 	if (ret)
 		return ret;
 	vcpu->apic_base = s->apic_base;
+	vcpu->osxsave = s->cr4 & X86_CR4_OSXSAVE;
 	hv_ops->set_sregs(vcpu, s);
 	vcpu->pending.kind = HV_COMPLETE_NONE;
 	return 0;

@@ -199,10 +199,30 @@ static int vmx_check_firmware(void)
 	return 0;
 }
 
+/* What hv cannot do without, asked first so the refusal names it. */
+static int vmx_probe_secondary(bool true_msrs)
+{
+	u32 must, may;
+
+	rdmsr(true_msrs ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+		  MSR_IA32_VMX_PROCBASED_CTLS, must, may);
+	if (!(may & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS))
+		return vmx_lacks("EPT (no secondary VM-execution controls)");
+	rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2, must, may);
+	if (!(may & SECONDARY_EXEC_ENABLE_EPT))
+		return vmx_lacks("EPT");
+	if (!(may & SECONDARY_EXEC_UNRESTRICTED_GUEST))
+		return vmx_lacks("unrestricted guest");
+	return 0;
+}
+
 static int vmx_probe_controls(bool true_msrs)
 {
-	u32 cpu2_opt = 0;
+	u32 cpu2_min = SECONDARY_EXEC_ENABLE_EPT |
+		       SECONDARY_EXEC_UNRESTRICTED_GUEST;
 
+	if (vmx_probe_secondary(true_msrs))
+		return -EOPNOTSUPP;
 	if (vmx_adjust(PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING |
 		       PIN_BASED_VIRTUAL_NMIS, PIN_BASED_VMX_PREEMPTION_TIMER,
 		       true_msrs ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
@@ -216,19 +236,11 @@ static int vmx_probe_controls(bool true_msrs)
 		       CPU_BASED_ACTIVATE_SECONDARY_CONTROLS, 0,
 		       true_msrs ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 				   MSR_IA32_VMX_PROCBASED_CTLS, &vmx.cpu))
-		return vmx_lacks("EPT (no secondary VM-execution controls)");
-	if (vmx_adjust(0, SECONDARY_EXEC_ENABLE_EPT, MSR_IA32_VMX_PROCBASED_CTLS2,
-		       &vmx.cpu2) || !(vmx.cpu2 & SECONDARY_EXEC_ENABLE_EPT))
-		return vmx_lacks("EPT");
-	if (vmx_adjust(SECONDARY_EXEC_ENABLE_EPT |
-		       SECONDARY_EXEC_UNRESTRICTED_GUEST, 0,
-		       MSR_IA32_VMX_PROCBASED_CTLS2, &vmx.cpu2))
-		return vmx_lacks("unrestricted guest");
+		return vmx_lacks("the I/O, MSR and CR8 exiting controls");
 	/* The guest's CPUID offers RDTSCP whenever the host has it. */
 	if (boot_cpu_has(X86_FEATURE_RDTSCP))
-		cpu2_opt |= SECONDARY_EXEC_ENABLE_RDTSCP;
-	if (vmx_adjust(SECONDARY_EXEC_ENABLE_EPT |
-		       SECONDARY_EXEC_UNRESTRICTED_GUEST | cpu2_opt,
+		cpu2_min |= SECONDARY_EXEC_ENABLE_RDTSCP;
+	if (vmx_adjust(cpu2_min,
 		       SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_WBINVD_EXITING,
 		       MSR_IA32_VMX_PROCBASED_CTLS2, &vmx.cpu2))
 		return vmx_lacks("RDTSCP in VMX non-root operation");
