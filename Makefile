@@ -3,7 +3,7 @@
 # hv: build the module, libhv, hvctl and the selftests; run the tests.
 #
 #   make               everything for the running kernel (KVER=... for another)
-#   make check         every test, inside emulated AMD-V (QEMU TCG) hosts
+#   make check         every test, inside emulated AMD-V (QEMU) and VT-x (Bochs) hosts
 #   make check-native  the same suite on this host, with hv.ko loaded
 #   make check-kernels hv.ko built against other Debian kernels (compat.h)
 #   make demo          a sample guest under hvctl in the emulated host

@@ -2,19 +2,22 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make check: build everything, run libhv's unit tests here, then boot a
-# Debian kernel in each emulated host (svm: QEMU TCG with AMD-V) and run the
-# selftests, the hvctl smoke tests and the KVM reference checks there (see
-# init.sh). Prints a summary per part and, as its last line,
+# Debian kernel in each emulated host (svm: QEMU TCG with AMD-V; vmx: Bochs
+# with VT-x and EPT) and run the selftests, the hvctl smoke tests and the KVM
+# reference checks there (see init.sh); and check that hv refuses a VT-x CPU
+# without EPT (vmx-noept: Bochs' Core 2). The hosts run in parallel.
+# Prints a summary per part and, as its last line,
 # "N passed, N failed, N skipped"; exits non-zero when anything failed or
 # nothing ran.
 #
-# Environment: TESTBED_VENDORS (default "svm"), TESTBED_KVER (the kernel to
-# boot), TESTBED_TIMEOUT and the other limits in lib.sh, TESTBED_BUILD.
+# Environment: TESTBED_VENDORS (default "svm vmx vmx-noept"), TESTBED_KVER
+# (the kernel to boot), TESTBED_TIMEOUT and the other limits in lib.sh,
+# TESTBED_BOCHS_* (lib.sh), TESTBED_BUILD.
 
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-VENDORS=${TESTBED_VENDORS:-svm}
+VENDORS=${TESTBED_VENDORS:-svm vmx vmx-noept}
 START=$SECONDS
 FINAL_PRINTED=0
 
@@ -61,7 +64,11 @@ build guests build_guests || true
 ran=
 if [ $module_built = 1 ]; then
 	for v in $VENDORS; do
-		run_vendor "$v" check "$KVER" &
+		case $v in
+		*-noept) mode=noept ;;
+		*) mode=check ;;
+		esac
+		run_vendor "$v" "$mode" "$KVER" &
 		ran="$ran $v"
 	done
 	wait

@@ -10,7 +10,8 @@
 #
 # /hv/config (written by lib.sh) sets:
 #   MODE               check: every test; demo: one guest under hvctl;
-#                      bench: hv_bench on hv, then on KVM
+#                      bench: hv_bench on hv, then on KVM; noept: hv must
+#                      refuse a VT-x CPU without EPT, and the host go on
 #   VENDOR             svm or vmx: the CPU flag and hvctl backend expected
 #   KVM_MODULES        KVM modules to load in order (files /hv/kmod/NAME.ko)
 #   KVM_NAME           the vendor KVM module's name in /proc/modules
@@ -31,7 +32,8 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
 exec </dev/null >/dev/ttyS0 2>&1
-stty -F /dev/ttyS0 -opost -echo 2>/dev/null
+# 115200 baud: Bochs emulates the line speed, and the default is 9600
+stty -F /dev/ttyS0 115200 -opost -echo 2>/dev/null
 
 . /hv/config
 
@@ -76,19 +78,28 @@ load_hv() {
 	check "/dev/hv exists" test -c /dev/hv
 }
 
-cpu_section() {
-	section boot
+# cpu_flags: show which of the flags that matter the CPU has.
+cpu_flags() {
 	echo "# kernel $(uname -r), /init reached after $(cut -d' ' -f1 /proc/uptime) s of guest time"
-	flags=$(grep -m1 '^flags' /proc/cpuinfo)
+	# the VT-x features are on a line of their own, "vmx flags", after
+	# "flags"
+	flags=$(grep -m2 -E '^(vmx )?flags' /proc/cpuinfo | cut -d: -f2)
+	flags=$(echo $flags)
+	have='' lack=''
 	for f in svm npt nrip_save decodeassists vmcb_clean flushbyasid \
 		 vmx ept vpid unrestricted_guest x2apic tsc_deadline_timer; do
-		case " ${flags#*:} " in
+		case " $flags " in
 		*" $f "*) have="$have $f" ;;
 		*) lack="$lack $f" ;;
 		esac
 	done
 	echo "# cpu flags present:$have"
 	echo "# cpu flags absent:$lack"
+}
+
+cpu_section() {
+	section boot
+	cpu_flags
 	check "cpu has $VENDOR" grep -qw "$VENDOR" /proc/cpuinfo
 }
 
@@ -175,6 +186,36 @@ demo() {
 	echo "# hvctl exit status $?"
 }
 
+# A VT-x CPU without EPT (Bochs' Core 2): hv refuses to load, says why, and
+# the host is none the worse for it.
+REFUSAL='hv: vmx: this CPU lacks .*EPT.*, which hv requires'
+no_splat() {
+	! dmesg | grep -qE '(^|\] )(BUG:|WARNING:|Oops|kernel BUG at|general protection fault)|Call Trace'
+}
+host_works() {
+	echo hello >/tmp/probe && test "$(cat /tmp/probe)" = hello &&
+		mkdir -p /mnt && mount -t tmpfs tmpfs /mnt && touch /mnt/x &&
+		umount /mnt && test "$(seq 1 100 | wc -l)" = 100
+}
+noept() {
+	section noept
+	cpu_flags
+	check "cpu has vmx" grep -qw vmx /proc/cpuinfo
+	check "cpu lacks ept" eval '! grep -qw ept /proc/cpuinfo'
+	if run_timed "$STEP_TIMEOUT" insmod /hv/hv.ko; then
+		fail "insmod hv.ko is refused"
+		rmmod hv
+	else
+		pass "insmod hv.ko is refused"
+	fi
+	hv_log
+	check "the kernel log says why: $REFUSAL" grep -qE "$REFUSAL" /tmp/dmesg
+	check "/dev/hv does not exist" test ! -e /dev/hv
+	check "hv is not loaded" eval '! grep -q "^hv " /proc/modules'
+	check "the host still works (files, mount, processes)" host_works
+	check "the kernel logged no splat" no_splat
+}
+
 echo "=== HV-TESTBED BEGIN vendor=$VENDOR mode=$MODE"
 case $MODE in
 check)
@@ -191,7 +232,13 @@ demo)
 bench)
 	bench
 	;;
+noept)
+	noept
+	;;
 esac
 echo "=== HV-TESTBED END"
+# Closing the console waits until the UART has sent all of it (Bochs sends
+# at the line speed: what is still queued at the power-off is lost).
+exec >/dev/null 2>&1
 sync
 poweroff -f

@@ -5,26 +5,49 @@
 # Layout of the build directory ($BUILD, build/testbed/ by default):
 #   logs/          output of each build step
 #   guests/        the smoke-test guests (flat binaries)
-#   <vendor>/      initramfs tree and initrd.gz of one emulated host
+#   <vendor>/      initramfs tree and initrd.gz of one emulated host (vmx:
+#                  also boot.iso, isolinux.cfg, bochsrc)
 #   <vendor>.log   that host's test console (ttyS0): TAP between markers
 #   <vendor>-kernel.log  that host's kernel console (ttyS1)
-#   <vendor>-qemu.log    the emulator's own messages
+#   <vendor>-qemu.log    the emulator's own messages (svm: QEMU)
+#   <vendor>-bochs.log   the emulator's own messages (vmx, vmx-noept: Bochs)
+#
+# A "vendor" is one emulated host: svm (QEMU, AMD-V), vmx (Bochs, VT-x with
+# EPT) or vmx-noept (Bochs, VT-x without EPT: hv must refuse it). The part
+# before the first "-" is the CPU's virtualization (the flag, hvctl's
+# backend, the KVM module, the boot_* function).
 
 TESTBED=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$TESTBED/../.." && pwd)
 BUILD=${TESTBED_BUILD:-$TOP/build/testbed}
 JOBS=$(nproc)
 
-# Time limits, in seconds: the whole emulated run, and inside it the
-# selftests, each hvctl run of the smoke tests, and any other single step.
-TIMEOUT=${TESTBED_TIMEOUT:-1500}
-SELFTESTS_TIMEOUT=${TESTBED_SELFTESTS_TIMEOUT:-900}
-SMOKE_TIMEOUT=${TESTBED_SMOKE_TIMEOUT:-60}
-STEP_TIMEOUT=${TESTBED_STEP_TIMEOUT:-120}
-# How long an emulated host may print nothing before it counts as hung (a
-# selftest binary's output, piped through run_all.sh, may come only when it
-# ends).
-SILENCE_TIMEOUT=${TESTBED_SILENCE_TIMEOUT:-1000}
+# Time limits, in seconds: the whole emulated run (wall time), and inside it
+# (guest time) the selftests, each hvctl run of the smoke tests, and any
+# other single step; and how long an emulated host may print nothing before
+# it counts as hung (a selftest binary's output, piped through run_all.sh,
+# may come only when it ends). Bochs (vmx) is about ten times slower than
+# QEMU (svm) and has its own defaults; TESTBED_* overrides both.
+# set_limits VENDOR sets them for one host.
+set_limits() {
+	case $1 in
+	vmx*)
+		TIMEOUT=${TESTBED_TIMEOUT:-2400}
+		SELFTESTS_TIMEOUT=${TESTBED_SELFTESTS_TIMEOUT:-1500}
+		SMOKE_TIMEOUT=${TESTBED_SMOKE_TIMEOUT:-300}
+		STEP_TIMEOUT=${TESTBED_STEP_TIMEOUT:-600}
+		SILENCE_TIMEOUT=${TESTBED_SILENCE_TIMEOUT:-1200}
+		;;
+	*)
+		TIMEOUT=${TESTBED_TIMEOUT:-1500}
+		SELFTESTS_TIMEOUT=${TESTBED_SELFTESTS_TIMEOUT:-900}
+		SMOKE_TIMEOUT=${TESTBED_SMOKE_TIMEOUT:-60}
+		STEP_TIMEOUT=${TESTBED_STEP_TIMEOUT:-120}
+		SILENCE_TIMEOUT=${TESTBED_SILENCE_TIMEOUT:-1000}
+		;;
+	esac
+}
+set_limits svm
 
 # Kernel messages that mean something went wrong in the emulated host: the
 # first line of a splat (anchored after the timestamp: a boot message such as
@@ -59,11 +82,12 @@ apt_install() {
 # ---- the kernel to boot ----
 
 # kver_usable KVER: a bootable image, headers to build against, and the
-# vendor KVM modules to compare with.
+# vendor KVM modules to compare with (both vendors').
 kver_usable() {
 	[ -r "/boot/vmlinuz-$1" ] && [ -f "/usr/src/linux-headers-$1/Makefile" ] &&
 		[ -f "/lib/modules/$1/modules.dep" ] &&
-		grep -q '/kvm-amd\.ko' "/lib/modules/$1/modules.dep"
+		grep -q '/kvm-amd\.ko' "/lib/modules/$1/modules.dep" &&
+		grep -q '/kvm-intel\.ko' "/lib/modules/$1/modules.dep"
 }
 
 # Print the Debian kernel to boot: TESTBED_KVER if set, else KVER when it is
@@ -202,6 +226,7 @@ kmod_load_order() {
 # build_initramfs VENDOR MODE KVER: build/testbed/VENDOR/initrd.gz, holding
 # busybox, /init (init.sh), hv.ko, hvctl with its libraries, the guests and
 # smoke.sh; for MODE check also the selftests and the vendor's KVM modules.
+# MODE noept needs only busybox, /init and hv.ko (a small, fast initramfs).
 build_initramfs() {
 	local vendor=$1 mode=$2 kver=$3 root sdir t m kvm='' kvm_mods='' kvm_tests=''
 	root=$BUILD/$vendor/root
@@ -213,10 +238,12 @@ build_initramfs() {
 		[ "$m" = busybox ] || ln -s busybox "$root/bin/$m"
 	done
 	install -m 755 "$TESTBED/init.sh" "$root/init"
-	install -m 755 "$TESTBED/smoke.sh" "$root/hv/smoke.sh"
 	[ -f "$TOP/hv.ko" ] && cp "$TOP/hv.ko" "$root/hv/hv.ko"
-	[ -x "$(hvctl_path)" ] && install_elf "$(hvctl_path)" "$root" hv/bin/hvctl
-	cp "$BUILD"/guests/*.bin "$root/hv/guests/"
+	if [ "$mode" != noept ]; then
+		install -m 755 "$TESTBED/smoke.sh" "$root/hv/smoke.sh"
+		[ -x "$(hvctl_path)" ] && install_elf "$(hvctl_path)" "$root" hv/bin/hvctl
+		cp "$BUILD"/guests/*.bin "$root/hv/guests/"
+	fi
 
 	if [ "$mode" = bench ]; then
 		install_elf "$TOP/selftests/build/hv_bench" "$root" hv/bin/hv_bench
@@ -241,7 +268,7 @@ build_initramfs() {
 		elif [ -f "$sdir/tests.list" ]; then
 			kvm_tests=$(sed -e 's/#.*//' "$sdir/tests.list" | grep kvm || true)
 		fi
-		case $vendor in
+		case ${vendor%%-*} in
 		svm) kvm='kvm-amd' ;;
 		vmx) kvm='kvm-intel' ;;
 		esac
@@ -253,7 +280,7 @@ build_initramfs() {
 
 	cat >"$root/hv/config" <<-EOF
 		MODE=$mode
-		VENDOR=$vendor
+		VENDOR=${vendor%%-*}
 		KVM_MODULES="$kvm_mods"
 		KVM_NAME=${kvm//-/_}
 		KVM_SELFTESTS="${kvm_tests//$'\n'/ }"
@@ -267,12 +294,12 @@ build_initramfs() {
 
 # ---- booting ----
 
-# stream TAG FILE PID: print FILE's lines as they come, prefixed with TAG,
-# until process PID ends. A frozen emulated host runs no timeout of its own:
-# after SILENCE_TIMEOUT seconds without a line, stop PID and leave
-# FILE.silent saying so.
+# stream TAG FILE PID [SIGNAL]: print FILE's lines as they come, prefixed
+# with TAG, until process PID ends. A frozen emulated host runs no timeout of
+# its own: after SILENCE_TIMEOUT seconds without a line, stop PID with SIGNAL
+# (default TERM) and leave FILE.silent saying so.
 stream() {
-	local tag=$1 file=$2 pid=$3 t0=$SECONDS last=$SECONDS line rc
+	local tag=$1 file=$2 pid=$3 sig=${4:-TERM} t0=$SECONDS last=$SECONDS line rc
 	while :; do
 		rc=0
 		IFS= read -r -t 5 line || rc=$?
@@ -289,7 +316,7 @@ stream() {
 		if [ $((SECONDS - last)) -ge "$SILENCE_TIMEOUT" ]; then
 			printf '[%s] >>> no output for %d s: stopping the emulator\n' "$tag" "$SILENCE_TIMEOUT"
 			echo "$SILENCE_TIMEOUT" >"$file.silent"
-			kill "$pid" 2>/dev/null || true
+			kill -s "$sig" "$pid" 2>/dev/null || true
 			last=$SECONDS
 		fi
 	done < <(tail -n +1 -F --pid="$pid" "$file" 2>/dev/null)
@@ -316,22 +343,138 @@ boot_svm() {
 	return $rc
 }
 
-# boot_vmx KVER: the emulated Intel host (Bochs, VMX with EPT). Not yet: the
-# next step of the testbed; it must leave vmx.log and vmx-kernel.log like
-# boot_svm.
+# Bochs, the emulated Intel host. BOCHS_CPU: the CPU model for vmx (VMX with
+# EPT, unrestricted guest, VPID, ...); vmx-noept always gets a Core 2
+# (VMX without EPT or unrestricted guest) and one CPU. BOCHS_CPUS: how many
+# CPUs vmx gets (two, as svm: VMCSs that move between CPUs, VMXON on each;
+# Bochs runs them in one thread: two make the boot about 50 s longer).
+# BOCHS_IPS: guest instructions per guest second (with "clock: sync=none"
+# guest time follows the instructions run, so the guest's clock and its
+# timeouts run at about wall speed when this is about Bochs' real speed).
+BOCHS_CPU=${TESTBED_BOCHS_CPU:-corei7_skylake_x}
+BOCHS_CPUS=${TESTBED_BOCHS_CPUS:-2}
+BOCHS_IPS=${TESTBED_BOCHS_IPS:-60000000}
+# The kernel command line: the kernel console on ttyS1 at full speed (Bochs
+# emulates the UART's baud rate: 9600, the default, is slow), the HPET
+# rather than the TSC (slow with sync=none), no delay-loop calibration; no
+# APERF/MPERF (Bochs lacks those MSRs: every scheduler tick would log two
+# errors in the Bochs log); no AVX-512 (Bochs 2.7's CPUID gives the
+# skylake_x AVX-512 XSAVE areas sizes that do not add up: the kernel WARNs
+# "XSAVE consistency problem" at boot and turns XSAVE off altogether); and
+# no XSAVES/XSAVEC (Bochs 2.7 writes the compacted format's AVX area at
+# offset 416, over the XSAVE header, instead of 576: XRSTORS then faults,
+# "Bad FPU state detected" in the kernel): the kernel uses XSAVEOPT and the
+# standard format, as on Haswell.
+# TESTBED_BOCHS_APPEND adds to it.
+BOCHS_APPEND="console=ttyS1,115200 loglevel=7 panic=-1 tsc=unstable lpj=10000000 clearcpuid=aperfmperf,avx512f,xsaves,xsavec${TESTBED_BOCHS_APPEND:+ $TESTBED_BOCHS_APPEND}"
+
+# make_iso KVER DIR: DIR/boot.iso, an El Torito CD booting isolinux, which
+# loads /boot/vmlinuz-KVER and DIR/initrd.gz with BOCHS_APPEND.
+make_iso() {
+	local kver=$1 dir=$2 f
+	for f in /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32; do
+		[ -f "$f" ] || { echo "make_iso: no $f (packages isolinux, syslinux-common)"; return 1; }
+	done
+	rm -rf "$dir/iso" "$dir/boot.iso"
+	mkdir -p "$dir/iso/isolinux"
+	# copies: -boot-info-table patches isolinux.bin
+	cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$dir/iso/isolinux/"
+	cat >"$dir/iso/isolinux/isolinux.cfg" <<-EOF
+		SERIAL 0 115200
+		DEFAULT hv
+		PROMPT 0
+		TIMEOUT 0
+		LABEL hv
+		  KERNEL /boot/vmlinuz
+		  INITRD /boot/initrd.gz
+		  APPEND $BOCHS_APPEND
+	EOF
+	xorriso -as mkisofs -quiet -o "$dir/boot.iso" -R \
+		-b isolinux/isolinux.bin -c isolinux/boot.cat \
+		-no-emul-boot -boot-load-size 4 -boot-info-table \
+		-graft-points "$dir/iso" \
+		"boot/vmlinuz=/boot/vmlinuz-$kver" "boot/initrd.gz=$dir/initrd.gz"
+}
+
+# write_bochsrc NAME MODEL CPUS: BUILD/NAME/bochsrc (paths relative to
+# BUILD/NAME, where Bochs runs) and bochs.rc, the debugger's commands:
+# continue.
+write_bochsrc() {
+	local name=$1 model=$2 cpus=$3 dir=$BUILD/$1
+	cat >"$dir/bochsrc" <<-EOF
+		# written by selftests/testbed/lib.sh (write_bochsrc)
+		display_library: term
+		romimage: file=/usr/share/bochs/BIOS-bochs-latest
+		vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
+		cpu: model=$model, count=$cpus, ips=$BOCHS_IPS, reset_on_triple_fault=0, ignore_bad_msrs=1
+		memory: guest=1024, host=1024
+		clock: sync=none, time0=utc
+		ata0-master: type=cdrom, path=boot.iso, status=inserted
+		boot: cdrom
+		com1: enabled=1, mode=file, dev=../$name.log
+		com2: enabled=1, mode=file, dev=../$name-kernel.log
+		sound: driver=dummy
+		speaker: enabled=0
+		mouse: enabled=0
+		log: ../$name-bochs.log
+		panic: action=fatal
+		error: action=report
+		info: action=report
+		debug: action=ignore
+	EOF
+	echo c >"$dir/bochs.rc"
+}
+
+# boot_vmx KVER [NAME]: boot NAME's initramfs (vmx, the default, or
+# vmx-noept) in Bochs with an emulated Intel CPU; the test console to
+# NAME.log, the kernel's to NAME-kernel.log, Bochs' own messages to
+# NAME-bochs.log, the test console streamed to stdout. Bochs' display is
+# bochs-term (curses) writing to NAME/screen.out: no terminal, no X, no
+# network port. Returns Bochs' status (124 after TIMEOUT seconds); the
+# guest's power-off, which Bochs reports as a PANIC with status 1, is 0 when
+# the run reached its END marker.
 boot_vmx() {
-	echo "boot_vmx: the emulated Intel host is not implemented yet" >>"$BUILD/vmx.log"
-	return 1
+	local kver=$1 name=${2:-vmx} dir log klog blog model cpus pid rc
+	dir=$BUILD/$name log=$BUILD/$name.log klog=$BUILD/$name-kernel.log blog=$BUILD/$name-bochs.log
+	case $name in
+	*-noept) model=core2_penryn_t9600 cpus=1 ;;
+	*) model=$BOCHS_CPU cpus=$BOCHS_CPUS ;;
+	esac
+	rm -f "$log" "$log.silent" "$klog" "$blog"
+	: >"$log"
+	make_iso "$kver" "$dir" >"$dir/iso.log" 2>&1 || {
+		echo "boot_vmx: the ISO did not build:" >>"$log"
+		cat "$dir/iso.log" >>"$log"
+		return 1
+	}
+	write_bochsrc "$name" "$model" "$cpus"
+	# bochs-term draws the (empty) VGA screen with curses on a file: it only
+	# needs a known TERM. The debugger reads bochs.rc, then stdin. Bochs-term
+	# ignores SIGTERM and turns SIGINT into a Ctrl-C for the guest; SIGHUP
+	# ends it (a PANIC, status 1): timeout sends that, and stream too (through
+	# timeout, which passes it on).
+	(cd "$dir" && TERM=xterm exec timeout -s HUP -k 10 "$TIMEOUT" \
+		bochs -f bochsrc -rc bochs.rc) </dev/null >"$dir/screen.out" 2>&1 &
+	pid=$!
+	stream "$name" "$log" "$pid" HUP &
+	wait "$pid" && rc=0 || rc=$?
+	wait
+	if [ $rc = 1 ] && grep -q '^=== HV-TESTBED END' "$log" &&
+		grep -q 'ACPI control: soft power off' "$blog" 2>/dev/null; then
+		rc=0
+	fi
+	return $rc
 }
 
 # run_vendor VENDOR MODE KVER: initramfs, boot, and a status file
 # (VENDOR.status: the emulator's exit status) for the summary.
 run_vendor() {
 	local vendor=$1 mode=$2 kver=$3 rc=0 t0=$SECONDS
+	set_limits "$vendor"
 	build_initramfs "$vendor" "$mode" "$kver" || rc=$?
 	if [ $rc -eq 0 ]; then
 		say "$vendor: booting $kver ($(du -h "$BUILD/$vendor/initrd.gz" | cut -f1) initramfs)"
-		"boot_$vendor" "$kver" || rc=$?
+		"boot_${vendor%%-*}" "$kver" "$vendor" || rc=$?
 	else
 		echo "initramfs build failed" >"$BUILD/$vendor.log"
 	fi
@@ -355,6 +498,19 @@ host_result() {
 PASSED=0 FAILED=0 SKIPPED=0
 tally() { PASSED=$((PASSED + $1)) FAILED=$((FAILED + $2)) SKIPPED=$((SKIPPED + $3)); }
 
+# emulator_messages BASE: the last of the emulator's own messages
+# (BASE-qemu.log or BASE-bochs.log), less the noise.
+emulator_messages() {
+	if [ -f "$1-qemu.log" ]; then
+		grep -v "TCG doesn't support requested feature" "$1-qemu.log" | tail -n 10
+	elif [ -f "$1-bochs.log" ]; then
+		# panics and errors; not the unknown MSRs (ignore_bad_msrs) nor
+		# each EPT violation
+		grep -E '^[0-9]+[pe]\[' "$1-bochs.log" |
+			grep -v -e 'MSR: Unknown register' -e 'VMEXIT: EPT violation' | tail -n 10
+	fi
+}
+
 # summarize_tap NAME LOG [KERNEL_LOG [EMULATOR_STATUS]]: count LOG's TAP (see
 # tap-summary.awk), print a per-section summary and the failures, and add
 # everything to the totals. With a kernel log and the emulator's status, an
@@ -362,6 +518,7 @@ tally() { PASSED=$((PASSED + $1)) FAILED=$((FAILED + $2)) SKIPPED=$((SKIPPED + $
 summarize_tap() {
 	local name=$1 log=$2 klog=${3:-} status=${4:-} kind p f s sec rest
 	local total_p=0 total_f=0 total_s=0 selftests_seen=0 failures='' splat
+	set_limits "$name"
 	echo
 	echo "== $name =="
 	while read -r kind rest; do
@@ -393,8 +550,7 @@ summarize_tap() {
 				echo "      the end of $klog:"
 				tail -n 15 "$klog" 2>/dev/null | tr -d '\r' | sed 's/^/      /' || true
 			fi
-			grep -v "TCG doesn't support requested feature" "${klog%-kernel.log}-qemu.log" 2>/dev/null |
-				tail -n 10 | sed 's/^/      emulator: /' || true
+			emulator_messages "${klog%-kernel.log}" | sed 's/^/      emulator: /' || true
 		fi
 		if [ $splat = 1 ]; then
 			total_f=$((total_f + 1))
