@@ -64,43 +64,68 @@ static __always_inline void __vmcs_write(unsigned long field,
 		vmx_vmcs_failed("vmwrite", field);
 }
 
-#define VMCS_READER(name, type, width)					\
-static __always_inline type vmcs_read##name(unsigned long field)	\
-{									\
-	BUILD_BUG_ON(vmx_field_width(field) != (width));		\
-	return __vmcs_read(field);					\
+/* A field used with the accessor of another width fails the build. */
+static __always_inline void vmcs_check_width(unsigned long field, int width)
+{
+	BUILD_BUG_ON(__builtin_constant_p(field) &&
+		     vmx_field_width(field) != width);
 }
 
-#define VMCS_WRITER(name, type, width)					\
-static __always_inline void vmcs_write##name(unsigned long field,	\
-					     type value)		\
-{									\
-	BUILD_BUG_ON(vmx_field_width(field) != (width));		\
-	__vmcs_write(field, value);					\
+static __always_inline u16 vmcs_read16(unsigned long field)
+{
+	vmcs_check_width(field, VMX_W16);
+	return __vmcs_read(field);
 }
 
-VMCS_READER(16, u16, VMX_W16)
-VMCS_WRITER(16, u16, VMX_W16)
-VMCS_READER(32, u32, VMX_W32)
-VMCS_WRITER(32, u32, VMX_W32)
-VMCS_READER(64, u64, VMX_W64)
-VMCS_WRITER(64, u64, VMX_W64)
-VMCS_READER(l, unsigned long, VMX_WNAT)
-VMCS_WRITER(l, unsigned long, VMX_WNAT)
+static __always_inline void vmcs_write16(unsigned long field, u16 value)
+{
+	vmcs_check_width(field, VMX_W16);
+	__vmcs_write(field, value);
+}
 
-#undef VMCS_READER
-#undef VMCS_WRITER
+static __always_inline u32 vmcs_read32(unsigned long field)
+{
+	vmcs_check_width(field, VMX_W32);
+	return __vmcs_read(field);
+}
+
+static __always_inline void vmcs_write32(unsigned long field, u32 value)
+{
+	vmcs_check_width(field, VMX_W32);
+	__vmcs_write(field, value);
+}
+
+static __always_inline u64 vmcs_read64(unsigned long field)
+{
+	vmcs_check_width(field, VMX_W64);
+	return __vmcs_read(field);
+}
+
+static __always_inline void vmcs_write64(unsigned long field, u64 value)
+{
+	vmcs_check_width(field, VMX_W64);
+	__vmcs_write(field, value);
+}
+
+static __always_inline unsigned long vmcs_readl(unsigned long field)
+{
+	vmcs_check_width(field, VMX_WNAT);
+	return __vmcs_read(field);
+}
+
+static __always_inline void vmcs_writel(unsigned long field, unsigned long value)
+{
+	vmcs_check_width(field, VMX_WNAT);
+	__vmcs_write(field, value);
+}
 
 /* VMXON, VMCLEAR, VMPTRLD take a physical address in memory (31.3). */
-#define VMX_PA_ASM(insn, pa, fail)					\
-	asm volatile(insn " %[pa]" CC_SET(na)				\
-		     : CC_OUT(na) (fail) : [pa] "m" (pa) : "cc", "memory")
-
 static __always_inline int vmx_vmxon(u64 pa)
 {
 	bool fail;
 
-	VMX_PA_ASM("vmxon", pa, fail);
+	asm volatile("vmxon %[pa]" CC_SET(na)
+		     : CC_OUT(na) (fail) : [pa] "m" (pa) : "cc", "memory");
 	return fail ? -EIO : 0;
 }
 
@@ -108,7 +133,8 @@ static __always_inline int vmx_vmclear(u64 pa)
 {
 	bool fail;
 
-	VMX_PA_ASM("vmclear", pa, fail);
+	asm volatile("vmclear %[pa]" CC_SET(na)
+		     : CC_OUT(na) (fail) : [pa] "m" (pa) : "cc", "memory");
 	return fail ? -EIO : 0;
 }
 
@@ -116,7 +142,8 @@ static __always_inline int vmx_vmptrld(u64 pa)
 {
 	bool fail;
 
-	VMX_PA_ASM("vmptrld", pa, fail);
+	asm volatile("vmptrld %[pa]" CC_SET(na)
+		     : CC_OUT(na) (fail) : [pa] "m" (pa) : "cc", "memory");
 	return fail ? -EIO : 0;
 }
 

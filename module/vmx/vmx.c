@@ -202,13 +202,16 @@ static int vmx_check_firmware(void)
 /* What hv cannot do without, asked first so the refusal names it. */
 static int vmx_probe_secondary(bool true_msrs)
 {
-	u32 must, may;
+	u64 caps;
+	u32 may;
 
-	rdmsr(true_msrs ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
-		  MSR_IA32_VMX_PROCBASED_CTLS, must, may);
-	if (!(may & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS))
+	/* The allowed-1 settings are the high half (appendix A.3). */
+	rdmsrl(true_msrs ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+		   MSR_IA32_VMX_PROCBASED_CTLS, caps);
+	if (!((caps >> 32) & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS))
 		return vmx_lacks("EPT (no secondary VM-execution controls)");
-	rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2, must, may);
+	rdmsrl(MSR_IA32_VMX_PROCBASED_CTLS2, caps);
+	may = caps >> 32;
 	if (!(may & SECONDARY_EXEC_ENABLE_EPT))
 		return vmx_lacks("EPT");
 	if (!(may & SECONDARY_EXEC_UNRESTRICTED_GUEST))
