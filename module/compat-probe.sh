@@ -39,3 +39,5 @@ has HV_HAVE_RCU_VIRT_NOTE_CPU 'rcu_virt_note_context_switch\(int cpu\)' \
 	include/linux/rcutree.h include/linux/rcutiny.h
 has HV_HAVE_NMI_KVM_VMX 'exc_nmi_kvm_vmx' \
 	arch/x86/include/asm/idtentry.h
+has HV_HAVE_ANNOTATE_NOENDBR 'ANNOTATE_NOENDBR' \
+	include/linux/objtool.h

@@ -36,6 +36,9 @@
 #define VMX_BASIC_MEMTYPE_WB	6
 #define VMX_BASIC_TRUE_MSRS	BIT_ULL(55)
 
+/* IA32_VMX_MISC bits 4:0: the preemption timer's TSC shift (A.6) */
+#define VMX_MISC_TIMER_SHIFT	0x1fULL
+
 /* VM_EXIT_REASON bit 31: the VM entry failed (27.8). */
 #define VMX_EXIT_FAILED_ENTRY	BIT(31)
 /* Exit qualification / exit interruption information bit 12 (27.2.3). */
@@ -314,7 +317,7 @@ static void vmx_probe_preempt_timer(void)
 	if (!(vmx.pin & PIN_BASED_VMX_PREEMPTION_TIMER))
 		return;
 	rdmsrl(MSR_IA32_VMX_MISC, misc);
-	vmx.preempt_timer = max_t(u32, khz >> (misc & VMX_MISC_PREEMPTION_TIMER_RATE_MASK), 1);
+	vmx.preempt_timer = max_t(u32, khz >> (misc & VMX_MISC_TIMER_SHIFT), 1);
 	vmx.pin &= ~PIN_BASED_VMX_PREEMPTION_TIMER;	/* armed per entry */
 }
 

@@ -11,6 +11,7 @@
  * VM-instruction error field says why, SDM vol. 3, 31.4).
  */
 #include <linux/linkage.h>
+#include <linux/objtool.h>
 #include <asm/asm.h>
 #include <asm/nospec-branch.h>
 #include <asm/segment.h>
@@ -63,7 +64,7 @@ SYM_FUNC_START(hv_vmx_vmenter)
  * and RSP the HOST_RSP written above.
  */
 SYM_INNER_LABEL(hv_vmx_vmexit, SYM_L_GLOBAL)
-#ifdef ANNOTATE_NOENDBR
+#ifdef HV_HAVE_ANNOTATE_NOENDBR
 	ANNOTATE_NOENDBR	/* reached by a VM exit, not by a branch */
 #endif
 	push %rax
