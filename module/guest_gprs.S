@@ -65,4 +65,19 @@
 	mov %r15, GPR_R15(\base)
 .endm
 
+/*
+ * Zero the caller-saved GPRs but RAX (the return value) after an exit:
+ * the entry code restores the callee-saved ones from its stack.
+ */
+.macro CLEAR_GUEST_SCRATCH_GPRS
+	xor %ecx, %ecx
+	xor %edx, %edx
+	xor %esi, %esi
+	xor %edi, %edi
+	xor %r8d, %r8d
+	xor %r9d, %r9d
+	xor %r10d, %r10d
+	xor %r11d, %r11d
+.endm
+
 #endif /* HV_GUEST_GPRS_H */

@@ -303,7 +303,8 @@ enum hv_event_kind {
  * @cpu_disable: turn it off again (IRQs off, on the CPU).
  * @vm_init: initialise the backend part of a VM.
  * @vm_destroy: undo @vm_init.
- * @vcpu_init: initialise the backend part of a vCPU, in the reset state.
+ * @vcpu_init: initialise the backend part of a vCPU, in the reset state;
+ *	the core then loads the RESET segment and control registers.
  * @vcpu_destroy: undo @vcpu_init.
  * @vcpu_load: the vCPU's hardware state is about to be used on @cpu
  *	(preemption off, IRQs on); called through hv_vcpu_load() when the

@@ -513,6 +513,7 @@ static struct hv_vcpu *hv_vcpu_alloc(struct hv_vm *vm, u32 id)
 	hv_vcpu_reset(vcpu);
 	if (hv_ops->vcpu_init(vcpu))
 		goto err_cpuid;
+	hv_reset_sregs(vcpu);
 	return vcpu;
 
 err_cpuid:

@@ -269,7 +269,10 @@ static void svm_set_intercepts(struct svm_vmcb_ctrl *c)
 		SVM_ICPT_RDPRU;
 }
 
-/* The reset state (SDM vol. 3, table 10-1; APM vol. 2, 14.1.3). */
+/*
+ * The VMCB of a vCPU in the reset state (APM vol. 2, 14.1.3), but for the
+ * segment and control registers, which the core loads (hv_reset_sregs()).
+ */
 static void svm_vmcb_reset(struct hv_vcpu *vcpu)
 {
 	struct svm_vmcb *vmcb = to_vmcb(vcpu);
@@ -287,7 +290,6 @@ static void svm_vmcb_reset(struct hv_vcpu *vcpu)
 	s->dr6 = HV_DR6_INIT;
 	s->dr7 = HV_DR7_INIT;
 	s->g_pat = SVM_PAT_DEFAULT;
-	hv_reset_sregs(vcpu);
 	/* The next entry must get an ASID and a clean TLB. */
 	to_svm(vcpu)->asid_generation = 0;
 }

@@ -66,15 +66,11 @@ SYM_FUNC_START(hv_svm_vmrun)
 	ALTERNATIVE "", "call entry_ibpb", X86_FEATURE_IBPB_ON_VMEXIT
 #endif
 
-	/* Leave no guest value in a register the compiler may speculate on. */
-	xor %ecx, %ecx
-	xor %edx, %edx
-	xor %esi, %esi
-	xor %edi, %edi
-	xor %r8d, %r8d
-	xor %r9d, %r9d
-	xor %r10d, %r10d
-	xor %r11d, %r11d
+	/*
+	 * Leave no guest value in a register the compiler may speculate on
+	 * (the callee-saved ones are popped right after).
+	 */
+	CLEAR_GUEST_SCRATCH_GPRS
 
 	add $24, %rsp
 	pop %rbx

@@ -60,13 +60,27 @@ static const struct hv_pt_format vmx_pt_format = {
 	.levels		= 4,
 };
 
+/* MSRs the VMCS does not switch, kept here and loaded around each entry. */
+enum vmx_soft_msr {
+	VMX_STAR, VMX_LSTAR, VMX_CSTAR, VMX_SFMASK, VMX_KERNEL_GS_BASE,
+	VMX_NR_SOFT_MSRS
+};
+
+/* The first VMX_NR_SYSCALL_MSRS of them, by number */
+#define VMX_NR_SYSCALL_MSRS	(VMX_SFMASK + 1)
+
+static const u32 vmx_syscall_msrs[] = {
+	[VMX_STAR] = MSR_STAR, [VMX_LSTAR] = MSR_LSTAR,
+	[VMX_CSTAR] = MSR_CSTAR, [VMX_SFMASK] = MSR_SYSCALL_MASK,
+};
+
 /* Per host CPU state. */
 struct vmx_cpu {
 	void *vmxon;			/* the VMXON region (24.11.5) */
 	struct list_head loaded;	/* vmx_vcpus whose VMCS is active here */
 	u64 current_vmcs;		/* physical address, 0 if none */
-	/* the host's syscall MSRs, which VM exits do not restore */
-	u64 star, lstar, cstar, sfmask;
+	/* the host's syscall MSRs (vmx_syscall_msrs[]): exits keep the guest's */
+	u64 syscall_msr[VMX_NR_SYSCALL_MSRS];
 };
 
 static DEFINE_PER_CPU(struct vmx_cpu, vmx_cpu);
@@ -89,12 +103,6 @@ static struct {
 } vmx;
 
 static DEFINE_IDA(vmx_vpids);
-
-/* MSRs the VMCS does not switch, kept here and loaded around each entry. */
-enum vmx_soft_msr {
-	VMX_STAR, VMX_LSTAR, VMX_CSTAR, VMX_SFMASK, VMX_KERNEL_GS_BASE,
-	VMX_NR_SOFT_MSRS
-};
 
 struct vmx_vcpu {
 	void *vmcs;
@@ -440,6 +448,7 @@ static int vmx_cpu_enable(void)
 {
 	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu);
 	unsigned long cr0 = read_cr0();
+	int i;
 
 	if (cr4_read_shadow() & X86_CR4_VMXE)
 		return -EBUSY;
@@ -454,10 +463,8 @@ static int vmx_cpu_enable(void)
 		return -EBUSY;
 	}
 	vc->current_vmcs = 0;
-	rdmsrl(MSR_STAR, vc->star);
-	rdmsrl(MSR_LSTAR, vc->lstar);
-	rdmsrl(MSR_CSTAR, vc->cstar);
-	rdmsrl(MSR_SYSCALL_MASK, vc->sfmask);
+	for (i = 0; i < VMX_NR_SYSCALL_MSRS; i++)
+		rdmsrl(vmx_syscall_msrs[i], vc->syscall_msr[i]);
 	return 0;
 }
 
@@ -637,7 +644,6 @@ static int vmx_vcpu_init(struct hv_vcpu *vcpu)
 	vmx_set_host_state(vx);
 	vmx_guest_reset(vcpu);
 	vmx_put();
-	hv_reset_sregs(vcpu);
 	return 0;
 }
 
@@ -866,39 +872,33 @@ static void vmx_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *s)
 	vx->cr8 = s->cr8;
 }
 
+/*
+ * EFER alone never starts PAE paging (LMA changes only with CR0.PG, which
+ * the CR0 write that comes first handles); CR0 and CR4 writes may.
+ */
 static void vmx_set_control(struct hv_vcpu *vcpu, enum hv_ctl reg, u64 val)
 {
 	struct vmx_vcpu *vx = to_vmx(vcpu);
-	u64 cr0, cr3, cr4, efer = vx->efer;
-	u64 pdptr[4];
+	u64 cr0, cr3, cr4, pdptr[4];
 	bool pae;
 
 	vmx_get(vcpu);
-	cr0 = vmcs_readl(CR0_READ_SHADOW);
-	cr3 = vmcs_readl(GUEST_CR3);
-	cr4 = vmcs_readl(CR4_READ_SHADOW);
-	vmx_put();
-	switch (reg) {
-	case HV_CTL_CR0:
-		cr0 = val;
-		break;
-	case HV_CTL_CR4:
-		cr4 = val;
-		break;
-	case HV_CTL_EFER:
-		efer = val;
-		break;
+	if (reg == HV_CTL_EFER) {
+		vmx_write_efer(vx, val);
+		vmx_put();
+		return;
 	}
-	pae = reg != HV_CTL_EFER &&
-	      vmx_read_pdptrs(vcpu, cr0, cr3, cr4, efer, pdptr);
+	cr0 = reg == HV_CTL_CR0 ? val : vmcs_readl(CR0_READ_SHADOW);
+	cr4 = reg == HV_CTL_CR4 ? val : vmcs_readl(CR4_READ_SHADOW);
+	cr3 = vmcs_readl(GUEST_CR3);
+	vmx_put();
+	pae = vmx_read_pdptrs(vcpu, cr0, cr3, cr4, vx->efer, pdptr);
 
 	vmx_get(vcpu);
 	if (reg == HV_CTL_CR0)
 		vmx_write_cr0(val);
-	else if (reg == HV_CTL_CR4)
-		vmx_write_cr4(val);
 	else
-		vmx_write_efer(vx, val);
+		vmx_write_cr4(val);
 	if (pae)
 		vmx_write_pdptrs(pdptr);
 	vmx_put();
@@ -1030,6 +1030,15 @@ static void vmx_inject(struct hv_vcpu *vcpu, enum hv_event_kind kind,
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
 }
 
+/* The VMCS holds what vx->intr_state says from the exit on: keep it so. */
+static void vmx_set_intr_state(struct vmx_vcpu *vx, u32 state)
+{
+	if (state != vx->intr_state) {
+		vx->intr_state = state;
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, state);
+	}
+}
+
 static void vmx_set_cpu_ctl(struct vmx_vcpu *vx, u32 ctl)
 {
 	if (ctl != vx->cpu_ctl) {
@@ -1071,7 +1080,7 @@ static void vmx_reinject(struct vmx_vcpu *vx)
 			     vmcs_read32(IDT_VECTORING_ERROR_CODE));
 	/* An NMI being delivered was not blocking NMIs yet. */
 	if (type == INTR_TYPE_NMI_INTR)
-		vx->intr_state &= ~GUEST_INTR_STATE_NMI;
+		vmx_set_intr_state(vx, vx->intr_state & ~GUEST_INTR_STATE_NMI);
 	vx->entry_intr = info & ~INTR_INFO_UNBLOCK_NMI;
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, vx->entry_intr);
 }
@@ -1098,7 +1107,7 @@ static void vmx_track_nmi_blocking(struct hv_vcpu *vcpu)
 			unblocked = vx->exit_qual & VMX_NMI_UNBLOCKED_IRET;
 	}
 	if (unblocked)
-		vx->intr_state |= GUEST_INTR_STATE_NMI;
+		vmx_set_intr_state(vx, vx->intr_state | GUEST_INTR_STATE_NMI);
 	if (vcpu->events.nmi_masked && !(vx->intr_state & GUEST_INTR_STATE_NMI) &&
 	    (vx->entry_intr & (INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK)) !=
 	    (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR))
@@ -1164,26 +1173,14 @@ static void vmx_restore_host(u16 *seg)
  * The syscall MSRs matter to the guest only with EFER.SCE, the shadow GS
  * base only in long mode (SWAPGS): only then are they switched.
  */
-static const u32 vmx_syscall_msrs[] = {
-	[VMX_STAR] = MSR_STAR, [VMX_LSTAR] = MSR_LSTAR,
-	[VMX_CSTAR] = MSR_CSTAR, [VMX_SFMASK] = MSR_SYSCALL_MASK,
-};
-
-static u64 vmx_host_syscall_msr(struct vmx_cpu *vc, int i)
-{
-	u64 host[] = { vc->star, vc->lstar, vc->cstar, vc->sfmask };
-
-	return host[i];
-}
-
 static void vmx_load_guest_msrs(struct vmx_vcpu *vx, u64 *host_kgs)
 {
 	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu);
 	int i;
 
 	if (vx->efer & EFER_SCE)
-		for (i = 0; i < ARRAY_SIZE(vmx_syscall_msrs); i++)
-			if (vx->soft_msr[i] != vmx_host_syscall_msr(vc, i))
+		for (i = 0; i < VMX_NR_SYSCALL_MSRS; i++)
+			if (vx->soft_msr[i] != vc->syscall_msr[i])
 				wrmsrl(vmx_syscall_msrs[i], vx->soft_msr[i]);
 	if (vx->efer & EFER_LMA) {
 		rdmsrl(MSR_KERNEL_GS_BASE, *host_kgs);
@@ -1197,10 +1194,9 @@ static void vmx_put_guest_msrs(struct vmx_vcpu *vx, u64 host_kgs)
 	int i;
 
 	if (vx->efer & EFER_SCE)
-		for (i = 0; i < ARRAY_SIZE(vmx_syscall_msrs); i++)
-			if (vx->soft_msr[i] != vmx_host_syscall_msr(vc, i))
-				wrmsrl(vmx_syscall_msrs[i],
-				       vmx_host_syscall_msr(vc, i));
+		for (i = 0; i < VMX_NR_SYSCALL_MSRS; i++)
+			if (vx->soft_msr[i] != vc->syscall_msr[i])
+				wrmsrl(vmx_syscall_msrs[i], vc->syscall_msr[i]);
 	if (vx->efer & EFER_LMA) {
 		rdmsrl(MSR_KERNEL_GS_BASE, vx->soft_msr[VMX_KERNEL_GS_BASE]);
 		wrmsrl(MSR_KERNEL_GS_BASE, host_kgs);
@@ -1254,11 +1250,9 @@ static void vmx_sync_to_vmcs(struct hv_vcpu *vcpu, struct vmx_vcpu *vx)
 	vmcs_writel(GUEST_RSP, vcpu->gprs[HV_RSP]);
 	vmcs_writel(GUEST_RFLAGS, vcpu->rflags);
 	/* hv moved RIP past an instruction: its interrupt shadow is over. */
-	if (vcpu->rip != vx->exit_rip &&
-	    (vx->intr_state & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)))
-		vx->intr_state &= ~(GUEST_INTR_STATE_STI |
-				    GUEST_INTR_STATE_MOV_SS);
-	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, vx->intr_state);
+	if (vcpu->rip != vx->exit_rip)
+		vmx_set_intr_state(vx, vx->intr_state &
+				   ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
 	vmx_arm_preempt_timer(vcpu, vx);
 	if (vx->flush_tlb) {
 		vx->flush_tlb = false;

@@ -88,21 +88,11 @@ SYM_INNER_LABEL(hv_vmx_vmexit, SYM_L_GLOBAL)
 
 .Lout:
 	mov %ebx, %eax
-	/* Leave no guest value in a register the compiler may speculate on. */
-	xor %ecx, %ecx
-	xor %edx, %edx
-	xor %ebx, %ebx
-	xor %ebp, %ebp
-	xor %esi, %esi
-	xor %edi, %edi
-	xor %r8d, %r8d
-	xor %r9d, %r9d
-	xor %r10d, %r10d
-	xor %r11d, %r11d
-	xor %r12d, %r12d
-	xor %r13d, %r13d
-	xor %r14d, %r14d
-	xor %r15d, %r15d
+	/*
+	 * Leave no guest value in a register the compiler may speculate on
+	 * (the callee-saved ones are popped right after).
+	 */
+	CLEAR_GUEST_SCRATCH_GPRS
 
 	add $8, %rsp
 	pop %rbx
