@@ -45,6 +45,8 @@ static const char *const stat_names[] = {
 	[HV_STAT_EXIT_SHUTDOWN]		= "shutdown",
 	[HV_STAT_EXIT_OTHER]		= "other",
 	[HV_STAT_USER_EXITS]		= "user_exits",
+	[HV_STAT_IRQ_INJECTED]		= "irq_injected",
+	[HV_STAT_HALT_WAIT]		= "halt_wait",
 };
 
 _Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) == HV_STAT_NR,

@@ -31,7 +31,7 @@ static void stat_names(void)
 	static const char *const want[HV_STAT_NR] = {
 		"exits", "io", "mmio", "hlt", "cpuid", "msr", "npf", "intr",
 		"hypercall", "irq_window", "xsetbv", "exception", "shutdown",
-		"other", "user_exits",
+		"other", "user_exits", "irq_injected", "halt_wait",
 	};
 
 	for (uint32_t i = 0; i < HV_STAT_NR; i++)

@@ -51,6 +51,11 @@
 #define HV_CAP_GPA_BITS		11
 /* Nested paging is in use (always 1; 0 would mean no usable backend). */
 #define HV_CAP_NESTED_PAGING	12
+/* HV_VM_CREATE_IRQCHIP: in-kernel local APICs and IOAPIC; the value is the
+ * number of IOAPIC input lines (HV_IOAPIC_PINS). */
+#define HV_CAP_IRQCHIP		13
+/* The KVM-compatible paravirtual clock (kvmclock) at CPUID 0x40000100. */
+#define HV_CAP_PVCLOCK		14
 
 #define HV_BACKEND_NONE		0
 #define HV_BACKEND_SVM		1
@@ -309,6 +314,55 @@ struct hv_event {
 };
 
 /* ------------------------------------------------------------------ */
+/* In-kernel interrupt controllers (HV_VM_CREATE_IRQCHIP)              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * With an irqchip every vCPU has a local APIC (xAPIC at IA32_APIC_BASE,
+ * x2APIC MSRs, timer in one-shot, periodic and TSC-deadline modes) and the
+ * VM has one IOAPIC at HV_IOAPIC_ADDR whose input lines are global system
+ * interrupts (GSIs) 0 to HV_IOAPIC_PINS - 1. Interrupts reach the guest
+ * only through them: HV_VCPU_INJECT of HV_EVENT_EXTINT fails with EINVAL.
+ * HLT waits in the kernel until an interrupt is due; the vCPUs other than
+ * vCPU 0 start in the wait-for-SIPI state and run once an INIT/SIPI
+ * sequence from another vCPU's local APIC starts them.
+ */
+#define HV_IOAPIC_ADDR		0xfec00000ULL
+#define HV_IOAPIC_PINS		24
+/* The local APIC timer counts at this rate in one-shot and periodic modes. */
+#define HV_APIC_BUS_HZ		1000000000ULL
+
+/**
+ * struct hv_irq_line - HV_VM_IRQ_LINE: drive one IOAPIC input line
+ * @gsi: the line, 0 to HV_IOAPIC_PINS - 1.
+ * @level: 1 asserts it, 0 deasserts it. An edge-triggered pin interrupts
+ *	on each 0 -> 1 change; a level-triggered pin while it is 1 (again
+ *	after each EOI).
+ * @reserved: must be zero.
+ */
+struct hv_irq_line {
+	__u32 gsi;
+	__u32 level;
+	__u64 reserved[3];
+};
+
+/**
+ * struct hv_msi - HV_VM_SIGNAL_MSI: a message-signalled interrupt
+ * @address: the MSI address (0xfeeXXXXX: destination APIC ID in bits
+ *	19:12, destination mode in bit 2), as PCI writes it.
+ * @data: the MSI data (vector in bits 7:0, delivery mode in bits 10:8,
+ *	trigger mode in bit 15).
+ * @padding: must be zero.
+ * @reserved: must be zero.
+ */
+struct hv_msi {
+	__u64 address;
+	__u32 data;
+	__u32 padding;
+	__u64 reserved[2];
+};
+
+/* ------------------------------------------------------------------ */
 /* Statistics                                                          */
 /* ------------------------------------------------------------------ */
 
@@ -328,7 +382,9 @@ struct hv_event {
 #define HV_STAT_EXIT_SHUTDOWN	12
 #define HV_STAT_EXIT_OTHER	13
 #define HV_STAT_USER_EXITS	14	/* returns to userspace */
-#define HV_STAT_NR		15
+#define HV_STAT_IRQ_INJECTED	15	/* interrupts delivered by the local APIC */
+#define HV_STAT_HALT_WAIT	16	/* HLTs that waited in the kernel */
+#define HV_STAT_NR		17
 
 /**
  * struct hv_vcpu_stats - counters of one vCPU since it was created
@@ -483,6 +539,12 @@ struct hv_run {
 #define HV_VM_SET_MEMSLOT	_IOW(HVIO, 0x10, struct hv_memslot)
 #define HV_VM_DELETE_MEMSLOT	_IO(HVIO, 0x11)	/* arg: slot id; ENOENT if none */
 #define HV_VM_CREATE_VCPU	_IO(HVIO, 0x12)	/* arg: vCPU id; returns a vCPU fd */
+/* arg: 0. Before the first vCPU (else EBUSY); once (else EEXIST). */
+#define HV_VM_CREATE_IRQCHIP	_IO(HVIO, 0x13)
+/* Returns 0; ENXIO without an irqchip. */
+#define HV_VM_IRQ_LINE		_IOW(HVIO, 0x14, struct hv_irq_line)
+/* Returns 1 if a local APIC accepted it, 0 if none matched; ENXIO without an irqchip. */
+#define HV_VM_SIGNAL_MSI	_IOW(HVIO, 0x15, struct hv_msi)
 
 /* vCPU fd */
 #define HV_VCPU_RUN		_IO(HVIO, 0x20)
