@@ -7,6 +7,7 @@
 #   make check-native  the same suite on this host, with hv.ko loaded
 #   make check-kernels hv.ko built against other Debian kernels (compat.h)
 #   make demo          a sample guest under hvctl in the emulated host
+#   make host-run CMD='...'  one command line in an emulated host (VENDOR=svm|vmx)
 #   make bench         I/O exit and page fault costs, hv beside KVM
 #   make lint          checkpatch --strict, sparse and W=1 on module/
 #   make install       libhv, hvctl and headers under PREFIX (DESTDIR aware)
@@ -54,6 +55,11 @@ demo:
 bench:
 	selftests/testbed/bench.sh
 
+# CMD and VENDOR reach the script through the environment (make exports
+# command-line variables), so CMD needs no quoting here.
+host-run:
+	selftests/testbed/run-in-host.sh
+
 lint:
 	selftests/testbed/lint.sh
 
@@ -85,5 +91,5 @@ clean:
 	rm -rf build
 
 .PHONY: all module lib cli selftests test-lib check check-native check-kernels \
-	demo bench lint \
+	demo bench host-run lint \
 	install uninstall dkms-install dkms-remove clean

@@ -11,7 +11,8 @@
 # /hv/config (written by lib.sh) sets:
 #   MODE               check: every test; demo: one guest under hvctl;
 #                      bench: hv_bench on hv, then on KVM; noept: hv must
-#                      refuse a VT-x CPU without EPT, and the host go on
+#                      refuse a VT-x CPU without EPT, and the host go on;
+#                      run: one command line (/hv/cmd, run-in-host.sh)
 #   VENDOR             svm or vmx: the CPU flag and hvctl backend expected
 #   KVM_MODULES        KVM modules to load in order (files /hv/kmod/NAME.ko)
 #   KVM_NAME           the vendor KVM module's name in /proc/modules
@@ -20,6 +21,8 @@
 #   SELFTESTS_TIMEOUT  seconds for selftests/run_all.sh
 #   SMOKE_TIMEOUT      seconds for each hvctl run in smoke.sh
 #   STEP_TIMEOUT       seconds for anything else (insmod, one binary)
+#   RUN_TIMEOUT        MODE run: seconds for the command
+#   RUN_LOAD_HV        MODE run: 1 to insmod hv.ko before the command
 
 export PATH=/bin:/hv/bin
 export LD_LIBRARY_PATH=/usr/local/lib/hv
@@ -186,6 +189,19 @@ demo() {
 	echo "# hvctl exit status $?"
 }
 
+# run-in-host.sh: load hv.ko (unless told not to), run /hv/cmd with sh in
+# /hv, and print its exit status for run-in-host.sh to return.
+run_cmd() {
+	section run
+	echo "# kernel $(uname -r), /init reached after $(cut -d' ' -f1 /proc/uptime) s of guest time"
+	[ "$RUN_LOAD_HV" = 1 ] && load_hv
+	export PATH=$PATH:/hv/selftests
+	cd /hv || return
+	run_timed "$RUN_TIMEOUT" sh /hv/cmd
+	echo "=== HV-TESTBED RUN STATUS $?"
+	cd /
+}
+
 # A VT-x CPU without EPT (Bochs' Core 2): hv refuses to load, says why, and
 # the host is none the worse for it.
 REFUSAL='hv: vmx: this CPU lacks .*EPT.*, which hv requires'
@@ -234,6 +250,9 @@ bench)
 	;;
 noept)
 	noept
+	;;
+run)
+	run_cmd
 	;;
 esac
 echo "=== HV-TESTBED END"

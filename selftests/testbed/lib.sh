@@ -225,8 +225,10 @@ kmod_load_order() {
 
 # build_initramfs VENDOR MODE KVER: build/testbed/VENDOR/initrd.gz, holding
 # busybox, /init (init.sh), hv.ko, hvctl with its libraries, the guests and
-# smoke.sh; for MODE check also the selftests and the vendor's KVM modules.
-# MODE noept needs only busybox, /init and hv.ko (a small, fast initramfs).
+# smoke.sh; for MODE check and run also the selftests and the vendor's KVM
+# modules. MODE noept needs only busybox, /init and hv.ko (a small, fast
+# initramfs). MODE run also gets /hv/cmd, the command line in RUN_CMD, and
+# RUN_TIMEOUT and RUN_LOAD_HV in /hv/config.
 build_initramfs() {
 	local vendor=$1 mode=$2 kver=$3 root sdir t m kvm='' kvm_mods='' kvm_tests=''
 	root=$BUILD/$vendor/root
@@ -248,7 +250,10 @@ build_initramfs() {
 	if [ "$mode" = bench ]; then
 		install_elf "$TOP/selftests/build/hv_bench" "$root" hv/bin/hv_bench
 	fi
-	if [ "$mode" = check ] || [ "$mode" = bench ]; then
+	if [ "$mode" = run ]; then
+		printf '%s\n' "$RUN_CMD" >"$root/hv/cmd"
+	fi
+	if [ "$mode" = check ] || [ "$mode" = bench ] || [ "$mode" = run ]; then
 		# The selftests as selftests/Makefile leaves them in build/:
 		# run_all.sh, tests.list and the programs tests.list names.
 		sdir=$TOP/selftests/build
@@ -287,6 +292,8 @@ build_initramfs() {
 		SELFTESTS_TIMEOUT=$SELFTESTS_TIMEOUT
 		SMOKE_TIMEOUT=$SMOKE_TIMEOUT
 		STEP_TIMEOUT=$STEP_TIMEOUT
+		RUN_TIMEOUT=${RUN_TIMEOUT:-$STEP_TIMEOUT}
+		RUN_LOAD_HV=${RUN_LOAD_HV:-1}
 	EOF
 	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
 		gzip -1 >"$BUILD/$vendor/initrd.gz"
