@@ -223,9 +223,27 @@ kmod_load_order() {
 	echo $list "$name"	# unquoted: one line, single spaces
 }
 
+# build_guest_initramfs DIR: DIR/initrd.gz, the initramfs of the Linux guest
+# that the hosts boot under `hvctl run --kernel`: busybox and guest-init.sh
+# as /init (built in DIR/root).
+build_guest_initramfs() {
+	local dir=$1 root=$1/root m
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,dev,proc,sys}
+	cp /bin/busybox "$root/bin/busybox"
+	for m in $(/bin/busybox --list); do
+		[ "$m" = busybox ] || ln -s busybox "$root/bin/$m"
+	done
+	install -m 755 "$TESTBED/guest-init.sh" "$root/init"
+	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
+		gzip -9 >"$dir/initrd.gz"
+}
+
 # build_initramfs VENDOR MODE KVER: build/testbed/VENDOR/initrd.gz, holding
 # busybox, /init (init.sh), hv.ko, hvctl with its libraries, the guests and
-# smoke.sh; for MODE check and run also the selftests and the vendor's KVM
+# smoke.sh; for MODE check, demo and run also the Linux guest (the host's
+# own /boot/vmlinuz-KVER and build_guest_initramfs's initrd.gz, in
+# /hv/guest/); for MODE check and run the selftests and the vendor's KVM
 # modules. MODE noept needs only busybox, /init and hv.ko (a small, fast
 # initramfs). MODE run also gets /hv/cmd, the command line in RUN_CMD, and
 # RUN_TIMEOUT and RUN_LOAD_HV in /hv/config.
@@ -250,6 +268,14 @@ build_initramfs() {
 	if [ "$mode" = bench ]; then
 		install_elf "$TOP/selftests/build/hv_bench" "$root" hv/bin/hv_bench
 	fi
+	case $mode in
+	check | demo | run)
+		mkdir -p "$BUILD/$vendor/guest" "$root/hv/guest"
+		build_guest_initramfs "$BUILD/$vendor/guest"
+		cp "$BUILD/$vendor/guest/initrd.gz" "$root/hv/guest/initrd.gz"
+		cp "/boot/vmlinuz-$kver" "$root/hv/guest/vmlinuz"
+		;;
+	esac
 	if [ "$mode" = run ]; then
 		printf '%s\n' "$RUN_CMD" >"$root/hv/cmd"
 	fi
