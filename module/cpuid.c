@@ -10,16 +10,31 @@
 
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/kvm_para.h>
 #include <asm/processor.h>
 
 #include "hv.h"
 
 #define HV_CPUID_SIGNATURE	"HvHvHvHvHvHv"
+/*
+ * The KVM paravirtual interface hv offers, at the next hypervisor base
+ * (Linux scans 0x40000000-0x4000ff00 in steps of 0x100 for it): kvmclock,
+ * no port 0x80 delays. See pvclock.c.
+ */
+#define HV_KVM_BASE		0x40000100
+#define HV_KVM_SIGNATURE	"KVMKVMKVM\0\0\0"
+#define HV_KVM_FEATURES		(BIT(KVM_FEATURE_NOP_IO_DELAY) | \
+				 BIT(KVM_FEATURE_CLOCKSOURCE2) | \
+				 BIT(KVM_FEATURE_CLOCKSOURCE_STABLE_BIT))
+
+/* What a vCPU has only with a local APIC: APIC, x2APIC, TSC deadline, ARAT. */
+#define HV_CPUID1_EDX_APIC	BIT(9)
+#define HV_CPUID1_ECX_APIC	(BIT(21) | BIT(24))
+#define HV_CPUID6_EAX_ARAT	BIT(2)
 
 /*
  * Feature bits hv can back, per register. Everything not listed is cleared:
- * VMX/SVM (no nesting), MONITOR/MWAIT, x2APIC/TSC-deadline/APIC (no
- * in-kernel APIC yet), MTRR/MCE/MCA (no MSRs for them), PCID/PKU,
+ * VMX/SVM (no nesting), MONITOR/MWAIT, MTRR/MCE/MCA (no MSRs for them), PCID/PKU,
  * speculation-control bits (SPEC_CTRL is not switched), XSAVES.
  */
 #define F(x)	BIT(x)
@@ -28,14 +43,15 @@ static const struct {
 	u32 eax, ebx, ecx, edx;
 } hv_cpuid_allow[] = {
 	/*
-	 * SSE3 PCLMUL SSSE3 FMA CX16 SSE4.1 SSE4.2 MOVBE POPCNT AES XSAVE
-	 * OSXSAVE AVX F16C RDRAND HYPERVISOR; FPU VME DE PSE TSC MSR PAE CX8
-	 * SEP PGE CMOV PAT PSE36 CLFSH MMX FXSR SSE SSE2
+	 * SSE3 PCLMUL SSSE3 FMA CX16 SSE4.1 SSE4.2 X2APIC MOVBE POPCNT
+	 * TSC-DEADLINE AES XSAVE OSXSAVE AVX F16C RDRAND HYPERVISOR; FPU VME DE
+	 * PSE TSC MSR PAE CX8 APIC SEP PGE CMOV PAT PSE36 CLFSH MMX FXSR SSE
+	 * SSE2 (the APIC bits only with a local APIC: hv_cpuid_fixup())
 	 */
 	{ 0x1, 0, ~0U, ~0U,
-	  F(0) | F(1) | F(9) | F(12) | F(13) | F(19) | F(20) | F(22) | F(23) |
-	  F(25) | F(26) | F(27) | F(28) | F(29) | F(30) | F(31),
-	  F(0) | F(1) | F(2) | F(3) | F(4) | F(5) | F(6) | F(8) | F(11) |
+	  F(0) | F(1) | F(9) | F(12) | F(13) | F(19) | F(20) | F(21) | F(22) |
+	  F(23) | F(24) | F(25) | F(26) | F(27) | F(28) | F(29) | F(30) | F(31),
+	  F(0) | F(1) | F(2) | F(3) | F(4) | F(5) | F(6) | F(8) | F(9) | F(11) |
 	  F(13) | F(15) | F(16) | F(17) | F(19) | F(23) | F(24) | F(25) | F(26) },
 	/*
 	 * FSGSBASE BMI1 AVX2 SMEP BMI2 ERMS AVX512F/DQ RDSEED ADX SMAP
@@ -55,6 +71,9 @@ static const struct {
 	  F(26) | F(27) | F(29) },
 	/* invariant TSC */
 	{ 0x80000007, 0, 0, 0, 0, F(8) },
+	/* ARAT: the APIC timer runs in every C-state (hv's runs on the host) */
+	{ 0x6, 0, F(2), 0, 0, 0 },
+	{ HV_KVM_BASE + 1, 0, HV_KVM_FEATURES, 0, 0, 0 },
 };
 
 #undef F
@@ -72,6 +91,7 @@ static bool hv_cpuid_leaf_known(const struct hv_cpuid_entry *e)
 	if (f == 0x7)
 		return e->index == 0;
 	return f <= 0xd || (f >= 0x40000000 && f <= 0x400000ff) ||
+	       f == HV_KVM_BASE || f == HV_KVM_BASE + 1 ||
 	       (f >= 0x80000000 && f <= 0x80000008);
 }
 
@@ -88,8 +108,8 @@ static void hv_cpuid_filter(struct hv_cpuid_entry *e)
 {
 	int i;
 
-	if (!hv_cpuid_leaf_known(e) || e->function == 0x6 ||
-	    e->function == 0xa || e->function == 0xb) {
+	if (!hv_cpuid_leaf_known(e) || e->function == 0xa ||
+	    e->function == 0xb) {
 		hv_cpuid_clear(e);
 		return;
 	}
@@ -175,18 +195,61 @@ static void hv_cpuid_build_basic(void)
 	}
 }
 
-static void hv_cpuid_build_hv(void)
+static struct hv_cpuid_entry *hv_cpuid_new(u32 function)
 {
 	struct hv_cpuid_entry *e;
 
 	if (WARN_ON_ONCE(hv_default_nent >= HV_MAX_CPUID_ENTRIES))
-		return;
+		return NULL;
 	e = &hv_default_cpuid[hv_default_nent++];
-	e->function = 0x40000000;
-	e->eax = 0x40000000;
-	memcpy(&e->ebx, HV_CPUID_SIGNATURE, 4);
-	memcpy(&e->ecx, HV_CPUID_SIGNATURE + 4, 4);
-	memcpy(&e->edx, HV_CPUID_SIGNATURE + 8, 4);
+	e->function = function;
+	return e;
+}
+
+static void hv_cpuid_signature(u32 base, u32 max, const char *sig)
+{
+	struct hv_cpuid_entry *e = hv_cpuid_new(base);
+
+	if (!e)
+		return;
+	e->eax = max;
+	memcpy(&e->ebx, sig, 4);
+	memcpy(&e->ecx, sig + 4, 4);
+	memcpy(&e->edx, sig + 8, 4);
+}
+
+/* hv's own leaf, then the KVM-compatible ones Linux guests look for. */
+static void hv_cpuid_build_hv(void)
+{
+	struct hv_cpuid_entry *e;
+
+	hv_cpuid_signature(0x40000000, 0x40000000, HV_CPUID_SIGNATURE);
+	hv_cpuid_signature(HV_KVM_BASE, HV_KVM_BASE + 1, HV_KVM_SIGNATURE);
+	e = hv_cpuid_new(HV_KVM_BASE + 1);
+	if (e)
+		e->eax = HV_KVM_FEATURES;
+	/* Leaf 6: ARAT only (thermal and power management are the host's). */
+	e = hv_cpuid_new(0x6);
+	if (e)
+		e->eax = HV_CPUID6_EAX_ARAT;
+}
+
+/*
+ * The APIC bits: the supported table offers them (hv emulates them, the host
+ * need not have them); a vCPU has them only with a local APIC.
+ */
+static void hv_cpuid_fixup(struct hv_cpuid_entry *e, bool irqchip, bool set)
+{
+	if (e->function == 0x1) {
+		e->ecx &= ~HV_CPUID1_ECX_APIC;
+		e->edx &= ~HV_CPUID1_EDX_APIC;
+		if (irqchip && set) {
+			e->ecx |= HV_CPUID1_ECX_APIC;
+			e->edx |= HV_CPUID1_EDX_APIC;
+		}
+	} else if (e->function == 0x6 && !irqchip) {
+		e->eax &= ~HV_CPUID6_EAX_ARAT;
+	}
 }
 
 static void hv_cpuid_build_ext(void)
@@ -222,8 +285,10 @@ int hv_cpuid_init(void)
 	hv_cpuid_build_basic();
 	hv_cpuid_build_hv();
 	hv_cpuid_build_ext();
-	for (i = 0; i < hv_default_nent; i++)
+	for (i = 0; i < hv_default_nent; i++) {
 		hv_cpuid_filter(&hv_default_cpuid[i]);
+		hv_cpuid_fixup(&hv_default_cpuid[i], true, true);
+	}
 	return 0;
 }
 
@@ -234,11 +299,18 @@ void hv_cpuid_exit(void)
 
 int hv_cpuid_default(struct hv_vcpu *vcpu)
 {
+	bool irqchip = vcpu->vm->ioapic;
+	u32 i;
+
 	vcpu->cpuid = kmemdup(hv_default_cpuid,
 			      hv_default_nent * sizeof(*hv_default_cpuid),
 			      GFP_KERNEL_ACCOUNT);
+	if (!vcpu->cpuid)
+		return -ENOMEM;
 	vcpu->cpuid_nent = hv_default_nent;
-	return vcpu->cpuid ? 0 : -ENOMEM;
+	for (i = 0; i < vcpu->cpuid_nent; i++)
+		hv_cpuid_fixup(&vcpu->cpuid[i], irqchip, true);
+	return 0;
 }
 
 static u32 hv_xsave_size(u64 xcr0)
@@ -281,6 +353,9 @@ void hv_cpuid_lookup(struct hv_vcpu *vcpu, u32 function, u32 index,
 		out[2] &= ~BIT(27);
 		if (s.cr4 & X86_CR4_OSXSAVE)
 			out[2] |= BIT(27);
+		/* The APIC bit follows IA32_APIC_BASE's global enable. */
+		if (vcpu->lapic && !(vcpu->apic_base & MSR_IA32_APICBASE_ENABLE))
+			out[3] &= ~HV_CPUID1_EDX_APIC;
 	} else if (function == 0xd && index == 0) {
 		out[1] = hv_xsave_size(vcpu->xcr0);
 	}
@@ -316,6 +391,8 @@ long hv_vcpu_ioctl_set_cpuid(struct hv_vcpu *vcpu, void __user *argp)
 		if (!(table[i].flags & HV_CPUID_FLAG_INDEXED))
 			table[i].index = 0;
 		hv_cpuid_filter(&table[i]);
+		if (!vcpu->lapic)
+			hv_cpuid_fixup(&table[i], false, false);
 	}
 	kfree(vcpu->cpuid);
 	vcpu->cpuid = table;

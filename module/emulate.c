@@ -273,10 +273,20 @@ void hv_complete_mmio_read(struct hv_vcpu *vcpu, u64 data)
 		hv_gpr_write(vcpu, reg, p->dest_size, v);
 }
 
+/* The local APIC and the IOAPIC answer MMIO without leaving the kernel. */
+static bool hv_mmio_in_kernel(struct hv_vcpu *vcpu, u64 gpa, u8 size,
+			      bool write, u64 *val)
+{
+	if (!vcpu->lapic)
+		return false;
+	return hv_lapic_mmio(vcpu, gpa, size, write, val) ||
+	       hv_ioapic_mmio(vcpu, gpa, size, write, val);
+}
+
 /*
  * Decode the MOV-family instruction at RIP that touched MMIO at @gpa and
- * fill the run page. Returns 0 (exit to userspace) in every case: either an
- * MMIO exit or an emulation error.
+ * complete it in the kernel (local APIC, IOAPIC: returns 1) or fill the run
+ * page (returns 0): either an MMIO exit or an emulation error.
  */
 int hv_emulate_mmio(struct hv_vcpu *vcpu, u64 gpa, bool write)
 {
@@ -347,6 +357,14 @@ int hv_emulate_mmio(struct hv_vcpu *vcpu, u64 gpa, bool write)
 		vcpu->pending.kind = HV_COMPLETE_RIP;
 	else
 		hv_mmio_read_dest(vcpu, reg, high, size, dest_size, sign);
+
+	if (hv_mmio_in_kernel(vcpu, gpa, size, is_write, &val)) {
+		if (!is_write)
+			hv_complete_mmio_read(vcpu, val);
+		vcpu->rip = vcpu->pending.next_rip;
+		vcpu->pending.kind = HV_COMPLETE_NONE;
+		return 1;
+	}
 
 	run->exit_reason = HV_EXIT_MMIO;
 	run->mmio.gpa = gpa;

@@ -79,6 +79,11 @@ int hv_exit_hlt(struct hv_vcpu *vcpu, u64 next_rip)
 {
 	vcpu->stats[HV_STAT_EXIT_HLT]++;
 	vcpu->rip = next_rip;
+	/* With a local APIC the run loop waits for the wake-up event. */
+	if (vcpu->lapic) {
+		vcpu->mp_state = HV_MP_HALTED;
+		return 1;
+	}
 	vcpu->run->exit_reason = HV_EXIT_HLT;
 	return 0;
 }

@@ -12,6 +12,7 @@
 #define HV_CORE_H
 
 #include <linux/kref.h>
+#include <linux/wait.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/mmu_notifier.h>
@@ -22,6 +23,7 @@
 #include <linux/hv.h>
 
 #include "compat.h"
+#include "lapic.h"
 
 #define HV_MAX_VCPUS		64
 #define HV_MAX_MEMSLOTS		64
@@ -115,6 +117,10 @@ struct hv_mmu {
  * @zap_pages: pages of zapped leaves waiting for the TLB shootdown.
  * @zap_n: entries in @zap_pages.
  * @notifier: MMU notifier on @mm.
+ * @ioapic: the IOAPIC; non-NULL once HV_VM_CREATE_IRQCHIP made the irqchip
+ *	(then every vCPU has a local APIC).
+ * @tsc_offset: the TSC offset vCPUs start with, so all see one TSC.
+ * @clock_tsc: host TSC when the VM was created: time zero of kvmclock.
  * @arch: backend data (ops->vm_size bytes follow this struct).
  */
 struct hv_vm {
@@ -135,9 +141,17 @@ struct hv_vm {
 	struct page *zap_pages[HV_ZAP_BATCH];
 	unsigned int zap_n;
 	struct mmu_notifier notifier;
+	struct hv_ioapic *ioapic;
+	u64 tsc_offset;
+	u64 clock_tsc;
 
 	unsigned long arch[] __aligned(8);
 };
+
+static inline bool hv_irqchip(const struct hv_vm *vm)
+{
+	return READ_ONCE(vm->ioapic);
+}
 
 /* vcpu->mode: where the vCPU thread is, for kicks and TLB shootdowns. */
 enum hv_vcpu_mode {
@@ -239,6 +253,10 @@ struct hv_events {
  * @pt_cache: page table pages allocated before taking mmu_lock, so the
  *	fault path never allocates under the spinlock.
  * @pt_cache_n: pages in @pt_cache.
+ * @lapic: local APIC (with an irqchip), else NULL.
+ * @mp_state: enum hv_mp_state (with an irqchip).
+ * @wq: where the vCPU thread waits in HLT or for a SIPI.
+ * @pvclock: kvmclock registrations.
  * @arch: backend data (ops->vcpu_size bytes follow this struct).
  */
 struct hv_vcpu {
@@ -269,6 +287,10 @@ struct hv_vcpu {
 	u64 stats[HV_STAT_NR];
 	void *pt_cache[HV_PT_MAX_LEVELS];
 	unsigned int pt_cache_n;
+	struct hv_lapic *lapic;
+	int mp_state;
+	wait_queue_head_t wq;
+	struct hv_pvclock pvclock;
 
 	unsigned long arch[] __aligned(8);
 };
@@ -329,6 +351,7 @@ enum hv_event_kind {
  *	true) could be injected.
  * @event_in_flight: an event is already queued for the next entry
  *	(re-injection of an interrupted delivery, or @inject).
+ * @tsc_offset: the guest's TSC offset (guest TSC = host TSC + offset).
  */
 struct hv_arch_ops {
 	const char *name;
@@ -365,6 +388,7 @@ struct hv_arch_ops {
 		       bool has_error, u32 error);
 	void (*request_window)(struct hv_vcpu *vcpu, bool nmi);
 	bool (*event_in_flight)(struct hv_vcpu *vcpu);
+	u64 (*tsc_offset)(struct hv_vcpu *vcpu);
 };
 
 extern const struct hv_arch_ops hv_svm_ops;
@@ -426,6 +450,7 @@ void hv_vcpu_unload_cpu(void);
 void hv_guest_xstate_load(struct hv_vcpu *vcpu);
 void hv_guest_xstate_put(struct hv_vcpu *vcpu);
 void hv_vcpu_kick(struct hv_vcpu *vcpu);
+void hv_vcpu_wake(struct hv_vcpu *vcpu);
 bool hv_xcr0_valid(u64 xcr0);
 
 /* mmu.c */

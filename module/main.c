@@ -237,12 +237,15 @@ static long hv_check_cap(unsigned long cap)
 		return hv_gpa_bits;
 	case HV_CAP_STATS:
 		return HV_STAT_NR;
+	case HV_CAP_IRQCHIP:
+		return HV_IOAPIC_PINS;
 	case HV_CAP_READONLY_MEM:
 	case HV_CAP_SYNC_REGS:
 	case HV_CAP_XSAVE:
 	case HV_CAP_NMI:
 	case HV_CAP_MMIO:
 	case HV_CAP_KICK:
+	case HV_CAP_PVCLOCK:
 	case HV_CAP_NESTED_PAGING:
 		return 1;
 	default:

@@ -10,6 +10,7 @@
 
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/kvm_para.h>
 #include <asm/msr-index.h>
 
 #include "hv.h"
@@ -20,6 +21,7 @@ static const u32 hv_msr_list[] = {
 	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
 	MSR_IA32_TSC, MSR_TSC_AUX, MSR_IA32_CR_PAT, MSR_EFER,
 	MSR_IA32_MISC_ENABLE, MSR_IA32_APICBASE,
+	MSR_KVM_WALL_CLOCK_NEW, MSR_KVM_SYSTEM_TIME_NEW,
 };
 
 static bool hv_msr_listed(u32 index)
@@ -42,6 +44,10 @@ int hv_msr_get(struct hv_vcpu *vcpu, u32 index, u64 *data)
 {
 	struct hv_sregs s;
 
+	if (vcpu->lapic && hv_lapic_is_msr(index))
+		return hv_lapic_msr_read(vcpu, index, data);
+	if (hv_pvclock_is_msr(index))
+		return hv_pvclock_msr_read(vcpu, index, data);
 	if (!hv_msr_listed(index))
 		return -ENOENT;
 	switch (index) {
@@ -145,6 +151,12 @@ static bool hv_msr_value_valid(u32 index, u64 data)
  */
 int hv_msr_set(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
 {
+	int ret;
+
+	if (vcpu->lapic && hv_lapic_is_msr(index))
+		return hv_lapic_msr_write(vcpu, index, data);
+	if (hv_pvclock_is_msr(index))
+		return hv_pvclock_msr_write(vcpu, index, data);
 	if (!hv_msr_listed(index))
 		return -ENOENT;
 	switch (index) {
@@ -162,6 +174,8 @@ int hv_msr_set(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
 		vcpu->misc_enable = data;
 		return 0;
 	case MSR_IA32_APICBASE:
+		if (vcpu->lapic)
+			return hv_lapic_set_base(vcpu, data, host);
 		if (!hv_apic_base_valid(data))
 			return -EINVAL;
 		vcpu->apic_base = data;
@@ -171,7 +185,11 @@ int hv_msr_set(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
 	default:
 		if (!hv_msr_value_valid(index, data))
 			return -EINVAL;
-		return hv_ops->set_msr(vcpu, index, data);
+		ret = hv_ops->set_msr(vcpu, index, data);
+		/* kvmclock counts from the guest's TSC: tell it the new one. */
+		if (!ret && index == MSR_IA32_TSC)
+			hv_pvclock_update(vcpu);
+		return ret;
 	}
 }
 

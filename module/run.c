@@ -44,15 +44,30 @@ static void hv_ipi_noop(void *unused)
  */
 void hv_vcpu_kick(struct hv_vcpu *vcpu)
 {
+	set_bit(HV_REQ_KICK, &vcpu->requests);
+	hv_vcpu_wake(vcpu);
+}
+
+/**
+ * hv_vcpu_wake() - make the vCPU look at its interrupts and requests
+ * @vcpu: any vCPU; any context but NMI (the APIC timer calls it from its
+ *	hrtimer, in hard interrupt context).
+ *
+ * The caller already set what the vCPU must see (an IRR bit, a request).
+ * A vCPU in the guest gets an IPI, which exits it; one waiting in HLT or
+ * for a SIPI is woken.
+ */
+void hv_vcpu_wake(struct hv_vcpu *vcpu)
+{
 	int cpu;
 
-	set_bit(HV_REQ_KICK, &vcpu->requests);
 	/* Request before mode: pairs with the smp_mb() in hv_enter_guest(). */
-	smp_mb__after_atomic();
+	smp_mb();
 	cpu = READ_ONCE(vcpu->cpu);
 	if (READ_ONCE(vcpu->mode) == HV_IN_GUEST && cpu >= 0 &&
 	    cpu != raw_smp_processor_id())
 		smp_call_function_single(cpu, hv_ipi_noop, NULL, 0);
+	wake_up_interruptible(&vcpu->wq);
 }
 
 static int hv_exit_to_user(struct hv_vcpu *vcpu, u32 reason)
@@ -145,6 +160,7 @@ static void hv_inject_events(struct hv_vcpu *vcpu)
 {
 	struct hv_events *ev = &vcpu->events;
 	bool want_window = vcpu->run->request_interrupt_window;
+	int apic = hv_lapic_pending_vector(vcpu);
 
 	if (!hv_ops->event_in_flight(vcpu)) {
 		if (ev->exc_pending) {
@@ -161,11 +177,15 @@ static void hv_inject_events(struct hv_vcpu *vcpu)
 			hv_ops->inject(vcpu, HV_INJECT_IRQ, ev->irq_vector,
 				       false, 0);
 			ev->irq_pending = false;
+		} else if (apic >= 0 && hv_ops->interrupt_allowed(vcpu)) {
+			hv_ops->inject(vcpu, HV_INJECT_IRQ, apic, false, 0);
+			hv_lapic_ack(vcpu, apic);
+			apic = hv_lapic_pending_vector(vcpu);
 		}
 	}
 	if (ev->nmi_pending)
 		hv_ops->request_window(vcpu, true);
-	if (ev->irq_pending || want_window)
+	if (ev->irq_pending || apic >= 0 || want_window)
 		hv_ops->request_window(vcpu, false);
 }
 
@@ -303,6 +323,43 @@ static bool hv_irq_window_open(struct hv_vcpu *vcpu)
 	       hv_ops->interrupt_allowed(vcpu);
 }
 
+/* Can a halted vCPU go on: an NMI, or an interrupt it can take? */
+static bool hv_vcpu_halt_over(struct hv_vcpu *vcpu)
+{
+	if (vcpu->mp_state == HV_MP_WAIT_SIPI)
+		return false;
+	return vcpu->events.nmi_pending ||
+	       ((vcpu->rflags & X86_EFLAGS_IF) &&
+		hv_lapic_pending_vector(vcpu) >= 0);
+}
+
+static bool hv_vcpu_woken(struct hv_vcpu *vcpu)
+{
+	return test_bit(HV_REQ_KICK, &vcpu->requests) ||
+	       hv_lapic_has_events(vcpu) || hv_vcpu_halt_over(vcpu);
+}
+
+/*
+ * With a local APIC, a vCPU in HLT or waiting for a SIPI sleeps here, not
+ * in the guest (SDM vol. 3, 9.4 and HLT). Returns 1 when it may enter the
+ * guest, 0 to look again (woken), -EINTR for a signal.
+ */
+static int hv_vcpu_wait(struct hv_vcpu *vcpu)
+{
+	int ret = hv_lapic_process_events(vcpu);
+
+	if (ret)
+		return ret;
+	if (vcpu->mp_state == HV_MP_HALTED && hv_vcpu_halt_over(vcpu))
+		vcpu->mp_state = HV_MP_RUNNABLE;
+	if (vcpu->mp_state == HV_MP_RUNNABLE)
+		return 1;
+	vcpu->stats[HV_STAT_HALT_WAIT]++;
+	if (wait_event_interruptible(vcpu->wq, hv_vcpu_woken(vcpu)))
+		return -EINTR;
+	return 0;
+}
+
 /* The loop: 1 from a handler means "again", anything else returns. */
 static int hv_run_loop(struct hv_vcpu *vcpu)
 {
@@ -317,6 +374,13 @@ static int hv_run_loop(struct hv_vcpu *vcpu)
 		}
 		if (hv_irq_window_open(vcpu))
 			return hv_exit_to_user(vcpu, HV_EXIT_IRQ_WINDOW_OPEN);
+		if (vcpu->lapic) {
+			ret = hv_vcpu_wait(vcpu);
+			if (ret < 0 && ret != -EINTR)
+				return ret;
+			if (ret <= 0)
+				continue;
+		}
 		cond_resched();
 
 		if (!hv_enter_guest(vcpu))

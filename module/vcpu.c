@@ -233,7 +233,14 @@ int hv_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *s)
 
 	if (ret)
 		return ret;
-	vcpu->apic_base = s->apic_base;
+	if (vcpu->lapic) {
+		ret = hv_lapic_set_base(vcpu, s->apic_base, true);
+		if (ret)
+			return ret;
+		hv_lapic_set_cr8(vcpu, s->cr8);
+	} else {
+		vcpu->apic_base = s->apic_base;
+	}
 	vcpu->osxsave = s->cr4 & X86_CR4_OSXSAVE;
 	hv_ops->set_sregs(vcpu, s);
 	vcpu->pending.kind = HV_COMPLETE_NONE;
@@ -245,6 +252,8 @@ void hv_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *s)
 	memset(s, 0, sizeof(*s));
 	hv_ops->get_sregs(vcpu, s);
 	s->apic_base = vcpu->apic_base;
+	if (vcpu->lapic)
+		s->cr8 = hv_lapic_get_cr8(vcpu);
 }
 
 static long hv_vcpu_ioctl_xcrs(struct hv_vcpu *vcpu, void __user *argp,
@@ -314,7 +323,8 @@ static long hv_vcpu_ioctl_inject(struct hv_vcpu *vcpu, void __user *argp)
 				   e.error_code);
 		return 0;
 	case HV_EVENT_EXTINT:
-		if (e.vector < 16)
+		/* With a local APIC, interrupts come through it only. */
+		if (e.vector < 16 || vcpu->lapic)
 			return -EINVAL;
 		if (ev->irq_pending)
 			return -EBUSY;
@@ -484,6 +494,7 @@ static void hv_vcpu_reset(struct hv_vcpu *vcpu)
 
 void hv_vcpu_free(struct hv_vcpu *vcpu)
 {
+	hv_lapic_destroy(vcpu);
 	hv_ops->vcpu_destroy(vcpu);
 	hv_mmu_vcpu_free(vcpu);
 	kfree(vcpu->cpuid);
@@ -503,6 +514,7 @@ static struct hv_vcpu *hv_vcpu_alloc(struct hv_vm *vm, u32 id)
 	vcpu->id = id;
 	vcpu->cpu = -1;
 	mutex_init(&vcpu->mutex);
+	init_waitqueue_head(&vcpu->wq);
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!vcpu->run)
 		goto err_free;
@@ -514,8 +526,13 @@ static struct hv_vcpu *hv_vcpu_alloc(struct hv_vm *vm, u32 id)
 	if (hv_ops->vcpu_init(vcpu))
 		goto err_cpuid;
 	hv_reset_sregs(vcpu);
+	/* vm->lock is held: the irqchip cannot appear in between. */
+	if (vcpu->vm->ioapic && hv_lapic_create(vcpu))
+		goto err_arch;
 	return vcpu;
 
+err_arch:
+	hv_ops->vcpu_destroy(vcpu);
 err_cpuid:
 	kfree(vcpu->cpuid);
 err_fpu:

@@ -11,6 +11,8 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include <asm/msr.h>
+
 #include "hv.h"
 
 static DEFINE_IDA(hv_vm_ida);
@@ -33,6 +35,7 @@ static void hv_vm_release(struct kref *kref)
 		WRITE_ONCE(vm->vcpus[i], NULL);
 		hv_vcpu_free(vcpu);
 	}
+	hv_ioapic_destroy(vm);
 	hv_ops->vm_destroy(vm);
 	hv_mmu_destroy(vm);
 	mmdrop(vm->mm);
@@ -213,6 +216,71 @@ int hv_guest_write(struct hv_vm *vm, u64 gpa, const void *buf,
 	return hv_guest_access(vm, gpa, (void *)buf, len, true);
 }
 
+/* HV_VM_CREATE_IRQCHIP: local APICs come with vCPUs, so none may exist. */
+static long hv_vm_create_irqchip(struct hv_vm *vm)
+{
+	unsigned int i;
+	long ret = 0;
+
+	mutex_lock(&vm->lock);
+	if (vm->ioapic) {
+		ret = -EEXIST;
+		goto out;
+	}
+	for (i = 0; i < HV_MAX_VCPUS; i++) {
+		if (vm->vcpus[i]) {
+			ret = -EBUSY;
+			goto out;
+		}
+	}
+	ret = hv_ioapic_create(vm);
+out:
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
+static long hv_vm_irq_line(struct hv_vm *vm, void __user *argp)
+{
+	struct hv_irq_line l;
+
+	if (copy_from_user(&l, argp, sizeof(l)))
+		return -EFAULT;
+	if (l.gsi >= HV_IOAPIC_PINS || l.level > 1 ||
+	    memchr_inv(l.reserved, 0, sizeof(l.reserved)))
+		return -EINVAL;
+	if (!hv_irqchip(vm))
+		return -ENXIO;
+	return hv_ioapic_set_line(vm, l.gsi, l.level);
+}
+
+/* MSI address and data (SDM vol. 3, 11.11.1 and 11.11.2). */
+#define HV_MSI_ADDR_BASE	0xfee00000ULL
+#define HV_MSI_ADDR_MASK	0xfff00000ULL
+#define HV_MSI_ADDR_VALID	(0xff000ULL | BIT(3) | BIT(2))
+#define HV_MSI_DATA_VALID	(0xffU | 7U << 8 | BIT(14) | BIT(15))
+
+static long hv_vm_signal_msi(struct hv_vm *vm, void __user *argp)
+{
+	struct hv_irq_msg msg = { .broadcast_ok = true };
+	struct hv_msi m;
+
+	if (copy_from_user(&m, argp, sizeof(m)))
+		return -EFAULT;
+	if ((m.address & ~(HV_MSI_ADDR_MASK | HV_MSI_ADDR_VALID)) ||
+	    (m.address & HV_MSI_ADDR_MASK) != HV_MSI_ADDR_BASE ||
+	    m.data & ~HV_MSI_DATA_VALID || m.padding ||
+	    memchr_inv(m.reserved, 0, sizeof(m.reserved)))
+		return -EINVAL;
+	if (!hv_irqchip(vm))
+		return -ENXIO;
+	msg.dest = (m.address >> 12) & 0xff;
+	msg.logical = m.address & BIT(2);
+	msg.vector = m.data & 0xff;
+	msg.delivery = (m.data >> 8) & 7;
+	msg.level = m.data & BIT(15);
+	return hv_lapic_deliver(vm, &msg, NULL) > 0;
+}
+
 static long hv_vm_ioctl(struct file *file, unsigned int cmd,
 			unsigned long arg)
 {
@@ -228,6 +296,12 @@ static long hv_vm_ioctl(struct file *file, unsigned int cmd,
 		return hv_vm_delete_memslot(vm, arg);
 	case HV_VM_CREATE_VCPU:
 		return hv_vcpu_create(vm, arg);
+	case HV_VM_CREATE_IRQCHIP:
+		return arg ? -EINVAL : hv_vm_create_irqchip(vm);
+	case HV_VM_IRQ_LINE:
+		return hv_vm_irq_line(vm, (void __user *)arg);
+	case HV_VM_SIGNAL_MSI:
+		return hv_vm_signal_msi(vm, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -277,6 +351,9 @@ int hv_vm_create(void)
 	}
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
+	/* One TSC for all vCPUs, starting near 0, and kvmclock's time zero. */
+	vm->clock_tsc = rdtsc();
+	vm->tsc_offset = -vm->clock_tsc;
 
 	ret = hv_mmu_init(vm);
 	if (ret)

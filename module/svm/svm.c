@@ -283,7 +283,7 @@ static void svm_vmcb_reset(struct hv_vcpu *vcpu)
 	svm_set_intercepts(c);
 	c->iopm_base_pa = page_to_phys(svm.iopm);
 	c->msrpm_base_pa = page_to_phys(svm.msrpm);
-	c->tsc_offset = -rdtsc();
+	c->tsc_offset = vcpu->vm->tsc_offset;
 	c->int_ctl = SVM_V_INTR_MASKING;
 	c->nested_ctl = SVM_NP_ENABLE;
 	c->nested_cr3 = vcpu->vm->mmu.root_pa;
@@ -625,6 +625,11 @@ static int svm_get_msr(struct hv_vcpu *vcpu, u32 index, u64 *data)
 	return 0;
 }
 
+static u64 svm_tsc_offset(struct hv_vcpu *vcpu)
+{
+	return to_vmcb(vcpu)->ctrl.tsc_offset;
+}
+
 static int svm_set_msr(struct hv_vcpu *vcpu, u32 index, u64 data)
 {
 	struct svm_vmcb *vmcb = to_vmcb(vcpu);
@@ -835,4 +840,5 @@ const struct hv_arch_ops hv_svm_ops = {
 	.inject			= svm_inject,
 	.request_window		= svm_request_window,
 	.event_in_flight	= svm_event_in_flight,
+	.tsc_offset		= svm_tsc_offset,
 };

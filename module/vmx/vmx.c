@@ -589,7 +589,7 @@ static void vmx_guest_reset(struct hv_vcpu *vcpu)
 {
 	struct vmx_vcpu *vx = to_vmx(vcpu);
 
-	vx->tsc_offset = -rdtsc();
+	vx->tsc_offset = vcpu->vm->tsc_offset;
 	vmcs_write64(TSC_OFFSET, vx->tsc_offset);
 	vmcs_writel(GUEST_DR7, HV_DR7_INIT);
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
@@ -948,6 +948,11 @@ static int vmx_get_msr(struct hv_vcpu *vcpu, u32 index, u64 *data)
 		return -ENOENT;
 	}
 	return 0;
+}
+
+static u64 vmx_tsc_offset(struct hv_vcpu *vcpu)
+{
+	return to_vmx(vcpu)->tsc_offset;
 }
 
 static int vmx_set_msr(struct hv_vcpu *vcpu, u32 index, u64 data)
@@ -1458,10 +1463,13 @@ static int vmx_exit_cr8(struct hv_vcpu *vcpu, bool write, int gpr)
 		hv_queue_exception(vcpu, X86_TRAP_GP, true, 0);
 		return 1;
 	}
-	if (write)
+	/* With a local APIC, CR8 is its TPR[7:4] (SDM vol. 3, 11.8.6). */
+	if (write && vcpu->lapic)
+		hv_lapic_set_cr8(vcpu, vcpu->gprs[gpr]);
+	else if (write)
 		vx->cr8 = vcpu->gprs[gpr];
 	else
-		vcpu->gprs[gpr] = vx->cr8;
+		vcpu->gprs[gpr] = vcpu->lapic ? hv_lapic_get_cr8(vcpu) : vx->cr8;
 	vcpu->rip = vmx_next_rip(vcpu);
 	return 1;
 }
@@ -1609,4 +1617,5 @@ const struct hv_arch_ops hv_vmx_ops = {
 	.inject			= vmx_inject,
 	.request_window		= vmx_request_window,
 	.event_in_flight	= vmx_event_in_flight,
+	.tsc_offset		= vmx_tsc_offset,
 };

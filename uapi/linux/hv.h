@@ -51,8 +51,10 @@
 #define HV_CAP_GPA_BITS		11
 /* Nested paging is in use (always 1; 0 would mean no usable backend). */
 #define HV_CAP_NESTED_PAGING	12
-/* HV_VM_CREATE_IRQCHIP: in-kernel local APICs and IOAPIC; the value is the
- * number of IOAPIC input lines (HV_IOAPIC_PINS). */
+/*
+ * HV_VM_CREATE_IRQCHIP: in-kernel local APICs and IOAPIC; the value is the
+ * number of IOAPIC input lines (HV_IOAPIC_PINS).
+ */
 #define HV_CAP_IRQCHIP		13
 /* The KVM-compatible paravirtual clock (kvmclock) at CPUID 0x40000100. */
 #define HV_CAP_PVCLOCK		14
