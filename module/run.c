@@ -31,10 +31,6 @@ bool hv_xcr0_valid(u64 xcr0)
 	return true;
 }
 
-static void hv_ipi_noop(void *unused)
-{
-}
-
 /**
  * hv_vcpu_kick() - make the vCPU leave HV_VCPU_RUN with HV_EXIT_INTERRUPTED
  * @vcpu: any vCPU; may be called from any thread.
@@ -64,9 +60,13 @@ void hv_vcpu_wake(struct hv_vcpu *vcpu)
 	/* Request before mode: pairs with the smp_mb() in hv_enter_guest(). */
 	smp_mb();
 	cpu = READ_ONCE(vcpu->cpu);
+	/*
+	 * Any interrupt makes the guest exit; a reschedule IPI is the one
+	 * that may be sent from hard interrupt context (as KVM does).
+	 */
 	if (READ_ONCE(vcpu->mode) == HV_IN_GUEST && cpu >= 0 &&
 	    cpu != raw_smp_processor_id())
-		smp_call_function_single(cpu, hv_ipi_noop, NULL, 0);
+		smp_send_reschedule(cpu);
 	wake_up_interruptible(&vcpu->wq);
 }
 
