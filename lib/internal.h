@@ -117,15 +117,39 @@ int libhv_ioctl(int fd, unsigned long req, unsigned long arg, const char *name);
 /* The 32-bit TSS limit; with the I/O map base past it there is no I/O map. */
 #define LIBHV_TSS_LIMIT		0x67
 
+/*
+ * The selectors of the flat GDT that the builders below write (a zero
+ * code selector: no such descriptor). hv_vcpu_setup_mode() uses
+ * libhv_setup_gdt (HV_SETUP_SEL_*); a kernel loader whose boot protocol
+ * names other selectors passes its own. The descriptors must lie inside
+ * the LIBHV_GDT_ENTRIES slots, the TSS taking two.
+ */
+struct libhv_gdt_layout {
+	uint16_t code32;
+	uint16_t code64;
+	uint16_t data;
+	uint16_t tss;
+};
+
+extern const struct libhv_gdt_layout libhv_setup_gdt;
+
 /* -EINVAL (with a detail) when setup cannot be honoured, else 0. */
 int libhv_setup_check(const struct hv_setup *setup);
 /* Fill HV_SETUP_TABLES_SIZE bytes at buf, to live at guest-physical tables. */
 void libhv_build_tables(uint32_t mode, uint64_t tables, void *buf);
 /*
+ * The same with the GDT laid out as gdt says and, in long mode, RAM in
+ * [4 GiB, map_end) identity-mapped too (1 GiB pages, up to 512 GiB).
+ */
+void libhv_build_tables_with(const struct libhv_gdt_layout *gdt, uint32_t mode,
+			     uint64_t tables, uint64_t map_end, void *buf);
+/*
  * Overwrite the segment, descriptor table and control registers that the
  * mode defines; apic_base, cr2, cr8 and the reserved words stay as read.
  */
 void libhv_setup_sregs(const struct hv_setup *setup, struct hv_sregs *sregs);
+void libhv_setup_sregs_with(const struct libhv_gdt_layout *gdt,
+			    const struct hv_setup *setup, struct hv_sregs *sregs);
 void libhv_setup_regs(const struct hv_setup *setup, struct hv_regs *regs);
 
 #endif /* LIBHV_INTERNAL_H */

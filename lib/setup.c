@@ -73,27 +73,39 @@ int hv_mode_parse(const char *name, uint32_t *mode)
 
 /* ---- segments: one description feeds both the GDT and the sregs cache ---- */
 
-static const struct hv_segment flat_code32 = {
-	.limit = 0xffffffff, .selector = HV_SETUP_SEL_CODE32,
-	.type = SEG_TYPE_CODE_RX, .present = 1, .db = 1, .s = 1, .g = 1,
+const struct libhv_gdt_layout libhv_setup_gdt = {
+	.code32 = HV_SETUP_SEL_CODE32, .code64 = HV_SETUP_SEL_CODE64,
+	.data = HV_SETUP_SEL_DATA, .tss = HV_SETUP_SEL_TSS,
 };
 
-/* L=1 needs D=0 (SDM vol. 3A 5.2.1). */
-static const struct hv_segment flat_code64 = {
-	.limit = 0xffffffff, .selector = HV_SETUP_SEL_CODE64,
-	.type = SEG_TYPE_CODE_RX, .present = 1, .l = 1, .s = 1, .g = 1,
-};
+/*
+ * A flat segment: base 0, limit 4 GiB - 1, page granular. 64-bit code has
+ * L=1, which needs D=0 (SDM vol. 3A 5.2.1); everything else is 32-bit.
+ */
+static struct hv_segment flat_segment(uint16_t selector, uint8_t type,
+				      bool code64)
+{
+	return (struct hv_segment){
+		.limit = 0xffffffff, .selector = selector, .type = type,
+		.present = 1, .l = code64, .db = !code64, .s = 1, .g = 1,
+	};
+}
 
-static const struct hv_segment flat_data = {
-	.limit = 0xffffffff, .selector = HV_SETUP_SEL_DATA,
-	.type = SEG_TYPE_DATA_RW, .present = 1, .db = 1, .s = 1, .g = 1,
-};
+static struct hv_segment flat_code(uint16_t selector, bool code64)
+{
+	return flat_segment(selector, SEG_TYPE_CODE_RX, code64);
+}
 
-static struct hv_segment tss_segment(uint64_t tables)
+static struct hv_segment flat_data(uint16_t selector)
+{
+	return flat_segment(selector, SEG_TYPE_DATA_RW, false);
+}
+
+static struct hv_segment tss_segment(uint64_t tables, uint16_t selector)
 {
 	return (struct hv_segment){
 		.base = tables + LIBHV_TABLES_TSS, .limit = LIBHV_TSS_LIMIT,
-		.selector = HV_SETUP_SEL_TSS, .type = SEG_TYPE_TSS_BUSY,
+		.selector = selector, .type = SEG_TYPE_TSS_BUSY,
 		.present = 1,
 	};
 }
@@ -122,24 +134,40 @@ static void put16(void *buf, uint64_t off, uint16_t value)
 	memcpy((char *)buf + off, &value, sizeof(value));
 }
 
-static void build_gdt(void *buf, uint64_t tables)
+static void put_desc(void *buf, struct hv_segment seg)
 {
-	struct hv_segment tss = tss_segment(tables);
-	uint64_t gdt = LIBHV_TABLES_GDT;
+	put64(buf, LIBHV_TABLES_GDT + (seg.selector & ~7u), gdt_encode(&seg));
+}
 
-	put64(buf, gdt + 8 * LIBHV_GDT_CODE32, gdt_encode(&flat_code32));
-	put64(buf, gdt + 8 * LIBHV_GDT_DATA, gdt_encode(&flat_data));
-	put64(buf, gdt + 8 * LIBHV_GDT_CODE64, gdt_encode(&flat_code64));
+static void build_gdt(void *buf, uint64_t tables,
+		      const struct libhv_gdt_layout *gdt)
+{
+	struct hv_segment tss = tss_segment(tables, gdt->tss);
+
+	if (gdt->code32)
+		put_desc(buf, flat_code(gdt->code32, false));
+	if (gdt->code64)
+		put_desc(buf, flat_code(gdt->code64, true));
+	put_desc(buf, flat_data(gdt->data));
 	/* A system descriptor in long mode is 16 bytes: base 63:32 follows. */
-	put64(buf, gdt + 8 * LIBHV_GDT_TSS, gdt_encode(&tss));
-	put64(buf, gdt + 8 * (LIBHV_GDT_TSS + 1), tss.base >> 32);
+	put_desc(buf, tss);
+	put64(buf, LIBHV_TABLES_GDT + gdt->tss + 8, tss.base >> 32);
 	/* No I/O permission map: its base lies past the TSS limit. */
 	put16(buf, LIBHV_TABLES_TSS + TSS_IOMAP_BASE, LIBHV_TSS_LIMIT + 1);
 }
 
-/* Identity map of 0..4 GiB with 2 MiB pages: PML4[0] -> PDPT[0..3] -> PDs. */
-static void build_page_tables(void *buf, uint64_t tables)
+/*
+ * Identity map with PML4[0] -> PDPT: the first 4 GiB with 2 MiB pages
+ * through four page directories, [4 GiB, map_end) with 1 GiB pages in
+ * PDPT[4..511] (every CPU with EPT or NPT has them: CPUID 0x80000001
+ * EDX.Page1GB). One PDPT reaches 512 GiB, where the map stops.
+ */
+static void build_page_tables(void *buf, uint64_t tables, uint64_t map_end)
 {
+	uint64_t gib = (map_end + (1ULL << 30) - 1) >> 30;
+
+	if (gib > 512)
+		gib = 512;
 	put64(buf, LIBHV_TABLES_PML4,
 	      (tables + LIBHV_TABLES_PDPT) | PTE_P | PTE_RW);
 	for (uint64_t i = 0; i < LIBHV_NR_PDS; i++) {
@@ -151,16 +179,25 @@ static void build_page_tables(void *buf, uint64_t tables)
 			put64(buf, pd + 8 * j,
 			      (i << 30 | j << 21) | PTE_P | PTE_RW | PTE_PS);
 	}
+	for (uint64_t i = LIBHV_NR_PDS; i < gib; i++)
+		put64(buf, LIBHV_TABLES_PDPT + 8 * i,
+		      i << 30 | PTE_P | PTE_RW | PTE_PS);
 }
 
-void libhv_build_tables(uint32_t mode, uint64_t tables, void *buf)
+void libhv_build_tables_with(const struct libhv_gdt_layout *gdt, uint32_t mode,
+			     uint64_t tables, uint64_t map_end, void *buf)
 {
 	memset(buf, 0, HV_SETUP_TABLES_SIZE);
 	if (mode == HV_MODE_REAL)
 		return;
-	build_gdt(buf, tables);
+	build_gdt(buf, tables, gdt);
 	if (mode == HV_MODE_LONG)
-		build_page_tables(buf, tables);
+		build_page_tables(buf, tables, map_end);
+}
+
+void libhv_build_tables(uint32_t mode, uint64_t tables, void *buf)
+{
+	libhv_build_tables_with(&libhv_setup_gdt, mode, tables, LIBHV_4G, buf);
 }
 
 /* ---- validation ---- */
@@ -251,13 +288,14 @@ static void setup_real(const struct hv_setup *setup, struct hv_sregs *s)
  * The IDT is empty (limit 0): until the guest loads its own, any
  * exception becomes a triple fault, which userspace sees as SHUTDOWN.
  */
-static void setup_flat(const struct hv_setup *setup, struct hv_sregs *s)
+static void setup_flat(const struct libhv_gdt_layout *gdt,
+		       const struct hv_setup *setup, struct hv_sregs *s)
 {
 	bool lm = setup->mode == HV_MODE_LONG;
 
-	s->cs = lm ? flat_code64 : flat_code32;
-	s->ds = s->es = s->fs = s->gs = s->ss = flat_data;
-	s->tr = tss_segment(setup->tables);
+	s->cs = flat_code(lm ? gdt->code64 : gdt->code32, lm);
+	s->ds = s->es = s->fs = s->gs = s->ss = flat_data(gdt->data);
+	s->tr = tss_segment(setup->tables, gdt->tss);
 	s->ldt = (struct hv_segment){ .type = SEG_TYPE_LDT, .unusable = 1 };
 	s->gdt = (struct hv_dtable){
 		.base = setup->tables + LIBHV_TABLES_GDT,
@@ -278,12 +316,18 @@ static void setup_flat(const struct hv_setup *setup, struct hv_sregs *s)
 	}
 }
 
-void libhv_setup_sregs(const struct hv_setup *setup, struct hv_sregs *sregs)
+void libhv_setup_sregs_with(const struct libhv_gdt_layout *gdt,
+			    const struct hv_setup *setup, struct hv_sregs *sregs)
 {
 	if (setup->mode == HV_MODE_REAL)
 		setup_real(setup, sregs);
 	else
-		setup_flat(setup, sregs);
+		setup_flat(gdt, setup, sregs);
+}
+
+void libhv_setup_sregs(const struct hv_setup *setup, struct hv_sregs *sregs)
+{
+	libhv_setup_sregs_with(&libhv_setup_gdt, setup, sregs);
 }
 
 void libhv_setup_regs(const struct hv_setup *setup, struct hv_regs *regs)
