@@ -12,6 +12,8 @@
 #include <asm/fpu/xcr.h>
 #include <asm/msr.h>
 #include <asm/traps.h>
+/* smp_send_reschedule() traces through it on newer kernels */
+#include <trace/events/ipi.h>
 
 #include "hv.h"
 

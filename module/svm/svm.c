@@ -414,6 +414,10 @@ static void svm_run(struct hv_vcpu *vcpu)
 	vmcb->save.rflags = vcpu->rflags;
 
 	sv->last_event_inj = vmcb->ctrl.event_inj;
+	/* CR8 is the APIC's TPR[7:4]; the guest's MOV to CR8 writes V_TPR. */
+	if (vcpu->lapic)
+		vmcb->ctrl.int_ctl = (vmcb->ctrl.int_ctl & ~SVM_V_TPR_MASK) |
+				     hv_lapic_get_cr8(vcpu);
 
 	svm_clgi();
 	hv_guest_xstate_load(vcpu);
@@ -429,6 +433,8 @@ static void svm_run(struct hv_vcpu *vcpu)
 	vcpu->gprs[HV_RSP] = vmcb->save.rsp;
 	vcpu->rip = vmcb->save.rip;
 	vcpu->rflags = vmcb->save.rflags;
+	if (vcpu->lapic)
+		hv_lapic_set_cr8(vcpu, vmcb->ctrl.int_ctl & SVM_V_TPR_MASK);
 	vmcb->ctrl.tlb_ctl = SVM_TLB_NONE;
 	/* Windows are re-requested by the core before every entry. */
 	vmcb->ctrl.int_ctl &= ~(SVM_V_IRQ | SVM_V_IGN_TPR |
