@@ -20,6 +20,9 @@
 #                      only once it is loaded
 #   SELFTESTS_TIMEOUT  seconds for selftests/run_all.sh
 #   SMOKE_TIMEOUT      seconds for each hvctl run in smoke.sh
+#   LINUX_TIMEOUT      seconds for each hvctl run in linux.sh
+#   LINUX_VCPUS        the vCPU counts to boot the Linux guest with
+#   LINUX_APPEND       more kernel parameters for the Linux guest
 #   STEP_TIMEOUT       seconds for anything else (insmod, one binary)
 #   RUN_TIMEOUT        MODE run: seconds for the command
 #   RUN_LOAD_HV        MODE run: 1 to insmod hv.ko before the command
@@ -133,6 +136,15 @@ smoke_section() {
 	sh /hv/smoke.sh -b "$VENDOR" -t "$SMOKE_TIMEOUT" /hv/bin/hvctl /hv/guests
 }
 
+# Linux (and a multiboot kernel) under hvctl run --kernel: linux.sh.
+linux_section() {
+	section linux
+	sh /hv/linux.sh -b "$VENDOR" -c "$LINUX_VCPUS" -t "$LINUX_TIMEOUT" \
+		${LINUX_APPEND:+-a "$LINUX_APPEND"} -m /hv/guests/multiboot.elf \
+		/hv/bin/hvctl /hv/guest
+	hv_log
+}
+
 load_kvm() {
 	for m in $KVM_MODULES; do
 		if grep -q "^$(echo "$m" | tr - _) " /proc/modules; then
@@ -239,6 +251,7 @@ check)
 	load_hv
 	selftests_section
 	smoke_section
+	linux_section
 	kvm_section
 	unload_section
 	;;

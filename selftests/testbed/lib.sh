@@ -23,11 +23,13 @@ BUILD=${TESTBED_BUILD:-$TOP/build/testbed}
 JOBS=$(nproc)
 
 # Time limits, in seconds: the whole emulated run (wall time), and inside it
-# (guest time) the selftests, each hvctl run of the smoke tests, and any
-# other single step; and how long an emulated host may print nothing before
+# (guest time) the selftests, each hvctl run of the smoke tests, each boot
+# of the Linux guest (linux.sh), and any other single step; and how long an emulated host may print nothing before
 # it counts as hung (a selftest binary's output, piped through run_all.sh,
 # may come only when it ends). Bochs (vmx) is about ten times slower than
-# QEMU (svm) and has its own defaults; TESTBED_* overrides both.
+# QEMU (svm) and has its own defaults; TESTBED_* overrides both. With them
+# the vCPU counts to boot the Linux guest with (one test each) and more
+# kernel parameters for it (TESTBED_GUEST_APPEND).
 # set_limits VENDOR sets them for one host.
 set_limits() {
 	case $1 in
@@ -35,6 +37,8 @@ set_limits() {
 		TIMEOUT=${TESTBED_TIMEOUT:-2400}
 		SELFTESTS_TIMEOUT=${TESTBED_SELFTESTS_TIMEOUT:-1500}
 		SMOKE_TIMEOUT=${TESTBED_SMOKE_TIMEOUT:-300}
+		LINUX_TIMEOUT=${TESTBED_LINUX_TIMEOUT:-1200}
+		LINUX_VCPUS=${TESTBED_LINUX_VCPUS:-1}
 		STEP_TIMEOUT=${TESTBED_STEP_TIMEOUT:-600}
 		SILENCE_TIMEOUT=${TESTBED_SILENCE_TIMEOUT:-1200}
 		;;
@@ -42,6 +46,8 @@ set_limits() {
 		TIMEOUT=${TESTBED_TIMEOUT:-1500}
 		SELFTESTS_TIMEOUT=${TESTBED_SELFTESTS_TIMEOUT:-900}
 		SMOKE_TIMEOUT=${TESTBED_SMOKE_TIMEOUT:-60}
+		LINUX_TIMEOUT=${TESTBED_LINUX_TIMEOUT:-300}
+		LINUX_VCPUS=${TESTBED_LINUX_VCPUS:-1 2}
 		STEP_TIMEOUT=${TESTBED_STEP_TIMEOUT:-120}
 		SILENCE_TIMEOUT=${TESTBED_SILENCE_TIMEOUT:-1000}
 		;;
@@ -144,17 +150,24 @@ step() {
 	return 1
 }
 
-# build_guests: the flat smoke-test guests, linked at hvctl's load address.
+# build_guests: the flat smoke-test guests, linked at hvctl's load address;
+# and multiboot.elf, an ELF32 multiboot kernel linked at 1 MiB: one
+# loadable segment (-N: not page-aligned, no segment for the ELF headers
+# below 1 MiB), its .bss for the loader to clear.
 build_guests() {
 	local out=$BUILD/guests s n
 	mkdir -p "$out"
 	for s in "$TESTBED"/guests/*.S; do
 		n=$(basename "$s" .S)
+		[ "$n" = multiboot ] && continue
 		gcc -c -o "$out/$n.o" "$s" &&
 			ld -m elf_x86_64 -nostdlib -Ttext=0x1000 -e _start --build-id=none \
 				-o "$out/$n.elf" "$out/$n.o" &&
 			objcopy -O binary -j .text "$out/$n.elf" "$out/$n.bin" || return 1
 	done
+	gcc -m32 -c -o "$out/multiboot.o" "$TESTBED/guests/multiboot.S" &&
+		ld -m elf_i386 -nostdlib -N --no-warn-rwx-segments -Ttext=0x100000 -e _start \
+			--build-id=none -o "$out/multiboot.elf" "$out/multiboot.o"
 }
 
 # hvctl_path: where the cli build left hvctl.
@@ -260,9 +273,9 @@ build_initramfs() {
 	install -m 755 "$TESTBED/init.sh" "$root/init"
 	[ -f "$TOP/hv.ko" ] && cp "$TOP/hv.ko" "$root/hv/hv.ko"
 	if [ "$mode" != noept ]; then
-		install -m 755 "$TESTBED/smoke.sh" "$root/hv/smoke.sh"
+		install -m 755 "$TESTBED/smoke.sh" "$TESTBED/linux.sh" "$root/hv/"
 		[ -x "$(hvctl_path)" ] && install_elf "$(hvctl_path)" "$root" hv/bin/hvctl
-		cp "$BUILD"/guests/*.bin "$root/hv/guests/"
+		cp "$BUILD"/guests/*.bin "$BUILD/guests/multiboot.elf" "$root/hv/guests/"
 	fi
 
 	if [ "$mode" = bench ]; then
@@ -318,6 +331,11 @@ build_initramfs() {
 		SELFTESTS_TIMEOUT=$SELFTESTS_TIMEOUT
 		SMOKE_TIMEOUT=$SMOKE_TIMEOUT
 		STEP_TIMEOUT=$STEP_TIMEOUT
+		LINUX_TIMEOUT=$LINUX_TIMEOUT
+		LINUX_VCPUS="$LINUX_VCPUS"
+		LINUX_APPEND=$(printf %q "${TESTBED_GUEST_APPEND:-}")
+		DEMO_VCPUS=${DEMO_VCPUS:-1}
+		DEMO_APPEND=$(printf %q "${DEMO_APPEND:-}")
 		RUN_TIMEOUT=${RUN_TIMEOUT:-$STEP_TIMEOUT}
 		RUN_LOAD_HV=${RUN_LOAD_HV:-1}
 	EOF

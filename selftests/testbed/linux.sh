@@ -1,0 +1,234 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Linux guests under `hvctl run --kernel`, printed as TAP. POSIX sh: runs
+# under busybox in the testbed's initramfs (init.sh) and under the host's sh.
+#
+#   linux.sh [-b svm|vmx] [-c VCPUS] [-t SECONDS] [-a APPEND] [-m MULTIBOOT]
+#            HVCTL GUEST_DIR
+#
+# GUEST_DIR holds vmlinuz and initrd.gz: a kernel and the initramfs built from
+# guest-init.sh, whose /init prints "HV-GUEST: init reached, cpus=N, ..." and
+# then does what hv.cmd= and hv.end= on the command line say.
+#
+# -b: the backend, for the test names (default svm); -c: the vCPU counts to
+# boot the guest with, one test each (default "1 2"); -t: how long one hvctl
+# run may take, in seconds (default 300; then it gets SIGKILL: one that
+# caught SIGTERM could exit 0); -a: more kernel parameters for the
+# guest; -m: also run this multiboot kernel (guests/multiboot.S).
+#
+# Each boot test passes when hvctl exits with status 0 after the guest's
+# marker appeared with cpus=N and the guest powered off; the time from
+# starting hvctl to the marker, in this machine's time, follows as a comment.
+# Then, with one vCPU: `reboot -f` in the guest ends hvctl with status 0; a
+# line piped into hvctl's stdin runs in the guest's shell; and, with -m, the
+# multiboot kernel runs. A failed test shows the guest's console as comments.
+
+usage() {
+	echo "usage: $0 [-b svm|vmx] [-c VCPUS] [-t SECONDS] [-a APPEND] [-m MULTIBOOT] HVCTL GUEST_DIR" >&2
+	exit 2
+}
+
+backend=svm
+vcpu_counts="1 2"
+secs=300
+append=
+multiboot=
+while getopts b:c:t:a:m: opt; do
+	case $opt in
+	b) backend=$OPTARG ;;
+	c) vcpu_counts=$OPTARG ;;
+	t) secs=$OPTARG ;;
+	a) append=$OPTARG ;;
+	m) multiboot=$OPTARG ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 2 ] || usage
+hvctl=$1
+kernel=$2/vmlinuz
+initrd=$2/initrd.gz
+
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+log=$tmp/log
+n=0
+
+# The guest's console stays quiet (errors, panics and oopses still print),
+# a panic reboots it at once (which ends hvctl), and what it prints over a
+# slow emulated UART is kept short.
+CMDLINE="console=ttyS0 quiet panic=-1${append:+ $append}"
+MEM=256M
+MARKER='HV-GUEST: init reached'
+
+# now: this machine's uptime in hundredths of a second
+now() { awk '{ printf "%d\n", $1 * 100 }' /proc/uptime; }
+# secs_between T0 T1: seconds from T0 to T1 (from now), one decimal
+secs_between() {
+	d=$(($2 - $1))
+	echo "$((d / 100)).$((d % 100 / 10))"
+}
+
+# stamp: copy the console (stdin) to stdout, and note when the marker came
+# ($tmp/init: the time, from now).
+stamp() {
+	while IFS= read -r line || [ -n "$line" ]; do
+		printf '%s\n' "$line"
+		case $line in
+		*"$MARKER"*) [ -f "$tmp/init" ] || now >"$tmp/init" ;;
+		esac
+	done
+}
+
+# feed_after_marker TEXT: print TEXT (a printf format) once the guest's
+# marker is in the console log: it goes to hvctl's stdin and from there to
+# the guest's console. Gives up when hvctl ends first.
+feed_after_marker() {
+	until [ -f "$tmp/init" ]; do
+		[ -f "$tmp/rc" ] && return
+		sleep 0.2
+	done
+	# shellcheck disable=SC2059 # the format is the caller's
+	printf "$1"
+}
+
+# boot VCPUS CMDLINE [INPUT]: run the Linux guest with VCPUS vCPUs and
+# CMDLINE after the defaults, with INPUT (a printf format) piped into hvctl
+# once the marker appeared, else stdin from /dev/null. Sets $rc (hvctl's
+# status), $t_init (seconds from the start to the marker, or empty), $t_end
+# (to hvctl's end) and $desc (the command, for the report); the console goes
+# to $log.
+boot() {
+	vcpus=$1
+	cmdline="$CMDLINE $2"
+	rm -f "$tmp/init" "$tmp/rc"
+	desc="hvctl run --kernel $kernel --initrd $initrd --cmdline '$cmdline' --vcpus $vcpus --mem $MEM"
+	t0=$(now)
+	if [ $# -ge 3 ]; then
+		feed_after_marker "$3" |
+			{
+				timeout -s KILL "$secs" "$hvctl" run --kernel "$kernel" --initrd "$initrd" \
+					--cmdline "$cmdline" --vcpus "$vcpus" --mem "$MEM" 2>&1
+				echo $? >"$tmp/rc"
+			} | stamp >"$log"
+	else
+		{
+			timeout -s KILL "$secs" "$hvctl" run --kernel "$kernel" --initrd "$initrd" \
+				--cmdline "$cmdline" --vcpus "$vcpus" --mem "$MEM" </dev/null 2>&1
+			echo $? >"$tmp/rc"
+		} | stamp >"$log"
+	fi
+	t_end=$(secs_between "$t0" "$(now)")
+	rc=$(cat "$tmp/rc")
+	t_init=
+	[ -f "$tmp/init" ] && t_init=$(secs_between "$t0" "$(cat "$tmp/init")")
+}
+
+# A line of the console, whole (the console ends lines with CR LF).
+has_line() { tr -d '\r' <"$log" | grep -qxF -- "$1"; }
+has_text() { tr -d '\r' <"$log" | grep -qF -- "$1"; }
+
+# judge NAME WHY: one TAP line, passing when WHY is empty; a failure shows
+# WHY, the command and the guest's console (the end of it when long).
+judge() {
+	n=$((n + 1))
+	if [ -z "$2" ]; then
+		echo "ok $n - $1"
+		return
+	fi
+	echo "not ok $n - $1"
+	echo "# $2"
+	echo "# \$ $desc"
+	lines=$(wc -l <"$log")
+	[ "$lines" -le 300 ] || echo "# (the last 300 of $lines lines of the guest's console)"
+	tail -n 300 "$log" | tr -d '\r' | sed 's/^/#   | /'
+}
+
+# why_not_ended END: why the run did not end as the guest's END ("poweroff"
+# or "reboot") should end it, with status 0; empty when it did.
+why_not_ended() {
+	why=
+	case $rc in
+	0) ;;
+	137) why="hvctl did not end within $secs s and was killed" ;;
+	*) why="hvctl exit status $rc, expected 0" ;;
+	esac
+	if has_text 'Kernel panic'; then
+		why="${why:+$why; }the guest's kernel panicked"
+	elif has_text "HV-GUEST: $1 -f failed"; then
+		why="${why:+$why; }the guest's $1 -f returned"
+	elif ! has_line "HV-GUEST: $1"; then
+		why="${why:+$why; }the guest did not get to $1"
+	fi
+	echo "$why"
+}
+
+# A guest that boots, counts its CPUs and powers off.
+boot_test() {
+	boot "$1" "hv.end=poweroff"
+	name="linux guest ($backend, $1 vCPU$([ "$1" = 1 ] || echo s))"
+	why=
+	if [ -z "$t_init" ]; then
+		why="no '$MARKER' line"
+	elif ! tr -d '\r' <"$log" | grep -q "^$MARKER, cpus=$1,"; then
+		why="the guest counted $(tr -d '\r' <"$log" | sed -n "s/^$MARKER, cpus=\([0-9]*\).*/\1/p") CPUs, expected $1"
+	fi
+	w=$(why_not_ended poweroff)
+	why="$why${why:+${w:+; }}$w"
+	[ -n "$t_init" ] && echo "# $name: /init after $t_init s, hvctl ended after $t_end s"
+	judge "$name boots to /init and powers off" "$why"
+}
+
+reboot_test() {
+	boot 1 "hv.end=reboot"
+	why=$(why_not_ended reboot)
+	[ -n "$t_init" ] || why="no '$MARKER' line${why:+; $why}"
+	echo "# reboot: hvctl ended after $t_end s"
+	judge "linux guest ($backend): reboot -f ends hvctl with status 0" "$why"
+}
+
+# A line typed into the guest's shell through hvctl's stdin: the shell
+# computes 6*7 (so that the echo of the line itself cannot pass), then exits,
+# and the guest powers off.
+console_test() {
+	# shellcheck disable=SC2016 # for the guest's shell to expand
+	boot 1 "hv.end=shell" 'echo HV-INPUT: $((6 * 7))\nexit\n'
+	why=
+	[ -n "$t_init" ] || why="no '$MARKER' line"
+	has_line 'HV-INPUT: 42' || why="${why:+$why; }no 'HV-INPUT: 42' line: the guest's shell did not run the line"
+	w=$(why_not_ended poweroff)
+	why="$why${why:+${w:+; }}$w"
+	judge "linux guest ($backend): a line piped into hvctl runs in the guest's shell" "$why"
+}
+
+# The multiboot kernel (guests/multiboot.S) prints a line on COM1 and writes
+# 0 to the debug-exit port 0xf4: hvctl's exit status is then (0 << 1) | 1.
+multiboot_test() {
+	desc="hvctl run --kernel $multiboot --mem 16M"
+	t0=$(now)
+	timeout -s KILL "$secs" "$hvctl" run --kernel "$multiboot" --mem 16M </dev/null >"$log" 2>&1
+	rc=$?
+	why=
+	case $rc in
+	1) ;;
+	137) why="hvctl did not end within $secs s and was killed" ;;
+	*) why="hvctl exit status $rc, expected 1 (exit value 0)" ;;
+	esac
+	has_text 'Hello from a multiboot kernel' ||
+		why="${why:+$why; }no 'Hello from a multiboot kernel'"
+	echo "# multiboot: hvctl ended after $(secs_between "$t0" "$(now)") s"
+	judge "multiboot kernel ($backend) prints on COM1 and exits through port 0xf4" "$why"
+}
+
+plan=$(($(echo "$vcpu_counts" | wc -w) + 2))
+[ -n "$multiboot" ] && plan=$((plan + 1))
+echo "TAP version 13"
+echo "1..$plan"
+for c in $vcpu_counts; do
+	boot_test "$c"
+done
+reboot_test
+console_test
+[ -n "$multiboot" ] && multiboot_test
+exit 0
