@@ -326,6 +326,8 @@ static bool apic_accept(struct hv_vcpu *vcpu, const struct hv_irq_msg *msg,
 		/* INIT level de-assert only synchronises arbitration IDs. */
 		if (msg->level && !assert)
 			return false;
+		/* A SIPI that came before this INIT is void (SDM 9.4.4). */
+		clear_bit(HV_LAPIC_EV_SIPI, &apic->events);
 		set_bit(HV_LAPIC_EV_INIT, &apic->events);
 		break;
 	case APIC_DM_STARTUP >> 8:
@@ -731,7 +733,6 @@ int hv_lapic_process_events(struct hv_vcpu *vcpu)
 	if (!apic || !READ_ONCE(apic->events))
 		return 0;
 	if (test_and_clear_bit(HV_LAPIC_EV_INIT, &apic->events)) {
-		clear_bit(HV_LAPIC_EV_SIPI, &apic->events);
 		ret = apic_init_vcpu(vcpu);
 		if (ret)
 			return ret;
