@@ -20,6 +20,10 @@
 #                                  with the prompt "guest# "; when the
 #                                  shell exits the guest powers off
 #
+# Then "HV-GUEST: clocksource NAME" and "HV-GUEST: kernel log clean", or
+# "HV-GUEST: the kernel logged an error:" and the lines around each splat
+# (a WARNING, BUG, Oops, ...) in the kernel's log.
+#
 # Before powering off or rebooting it prints "HV-GUEST: poweroff" or
 # "HV-GUEST: reboot"; should `poweroff -f` or `reboot -f` return, it says so
 # ("HV-GUEST: poweroff -f failed") and exits, which makes the kernel panic.
@@ -50,6 +54,16 @@ param() {
 }
 
 echo "HV-GUEST: init reached, cpus=$(online_cpus), uptime $(cut -d' ' -f1 /proc/uptime) s"
+echo "HV-GUEST: clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+# The console is quiet: look for splats in the kernel's log (the patterns
+# of the testbed's hosts, lib.sh SPLAT_RE).
+splat='(^|\] )(BUG:|WARNING:|Oops|kernel BUG at|general protection fault|Kernel panic)|Call Trace|UBSAN:'
+if dmesg | grep -qE "$splat"; then
+	echo "HV-GUEST: the kernel logged an error:"
+	dmesg | grep -E -m 5 -A 20 "$splat"
+else
+	echo "HV-GUEST: kernel log clean"
+fi
 
 cmd=$(param hv.cmd)
 end=$(param hv.end)

@@ -18,7 +18,8 @@
 # guest; -m: also run this multiboot kernel (guests/multiboot.S).
 #
 # Each boot test passes when hvctl exits with status 0 after the guest's
-# marker appeared with cpus=N and the guest powered off; the time from
+# marker appeared with cpus=N, its kernel log had no splat and it powered
+# off; the time from
 # starting hvctl to the marker, in this machine's time, follows as a comment.
 # Then, with one vCPU: `reboot -f` in the guest ends hvctl with status 0; a
 # line piped into hvctl's stdin runs in the guest's shell; and, with -m, the
@@ -174,9 +175,13 @@ boot_test() {
 	elif ! tr -d '\r' <"$log" | grep -q "^$MARKER, cpus=$1,"; then
 		why="the guest counted $(tr -d '\r' <"$log" | sed -n "s/^$MARKER, cpus=\([0-9]*\).*/\1/p") CPUs, expected $1"
 	fi
+	if [ -n "$t_init" ] && ! has_line 'HV-GUEST: kernel log clean'; then
+		why="${why:+$why; }the guest's kernel logged an error"
+	fi
 	w=$(why_not_ended poweroff)
 	why="$why${why:+${w:+; }}$w"
-	[ -n "$t_init" ] && echo "# $name: /init after $t_init s, hvctl ended after $t_end s"
+	[ -n "$t_init" ] && echo "# $name: /init after $t_init s, hvctl ended after $t_end s;" \
+		"$(tr -d '\r' <"$log" | sed -n 's/^HV-GUEST: clocksource /clocksource /p')"
 	judge "$name boots to /init and powers off" "$why"
 }
 
