@@ -238,12 +238,13 @@ kmod_load_order() {
 
 # build_guest_initramfs DIR: DIR/initrd.gz, the initramfs of the Linux guest
 # that the hosts boot under `hvctl run --kernel`: busybox and guest-init.sh
-# as /init (built in DIR/root).
+# as /init (built in DIR/root). busybox-static's busybox needs no library;
+# another one (native.sh on a machine without it) gets its own.
 build_guest_initramfs() {
 	local dir=$1 root=$1/root m
 	rm -rf "$root"
 	mkdir -p "$root"/{bin,dev,proc,sys}
-	cp /bin/busybox "$root/bin/busybox"
+	install_elf /bin/busybox "$root" bin/busybox
 	for m in $(/bin/busybox --list); do
 		[ "$m" = busybox ] || ln -s busybox "$root/bin/$m"
 	done

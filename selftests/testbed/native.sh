@@ -3,7 +3,8 @@
 #
 # make check-native: the test suite on this machine's own kernel, for a host
 # with AMD-V or VT-x: libhv's unit tests, the selftests (run_all.sh) and the
-# hvctl smoke tests (smoke.sh, as in the emulated hosts). Uses the hv.ko
+# hvctl smoke tests (smoke.sh, as in the emulated hosts), and the Linux
+# guest (linux.sh) with this machine's own kernel. Uses the hv.ko
 # that is loaded; when none is and this is root, loads the build's hv.ko
 # (building it for the running kernel if needed) and unloads it afterwards.
 # Ends, like check.sh, with "N passed, N failed, N skipped".
@@ -21,6 +22,11 @@ backend=$(grep -m1 -ow -E 'svm|vmx' /proc/cpuinfo) ||
 
 step lib-test make -C lib test || true
 step guests build_guests || die "could not build the smoke-test guests"
+# The Linux guest: this machine's kernel and the testbed's guest initramfs.
+mkdir -p "$BUILD/guest"
+step guest-initramfs build_guest_initramfs "$BUILD/guest" ||
+	die "could not build the Linux guest's initramfs"
+ln -sf "/boot/vmlinuz-$(uname -r)" "$BUILD/guest/vmlinuz"
 
 loaded_here=0
 if [ ! -c /dev/hv ]; then
@@ -49,6 +55,14 @@ export LD_LIBRARY_PATH="$TOP/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 	echo "=== HV-TESTBED SECTION smoke"
 	sh "$TESTBED/smoke.sh" -b "$backend" -t "$SMOKE_TIMEOUT" "$(hvctl_path)" \
 		"$BUILD/guests" </dev/null || true
+	echo "=== HV-TESTBED SECTION linux"
+	if [ -r "/boot/vmlinuz-$(uname -r)" ]; then
+		sh "$TESTBED/linux.sh" -b "$backend" -c "$LINUX_VCPUS" -t "$LINUX_TIMEOUT" \
+			${TESTBED_GUEST_APPEND:+-a "$TESTBED_GUEST_APPEND"} \
+			-m "$BUILD/guests/multiboot.elf" "$(hvctl_path)" "$BUILD/guest" </dev/null || true
+	else
+		echo "not ok - /boot/vmlinuz-$(uname -r), the Linux guest's kernel, is readable"
+	fi
 	if [ $loaded_here = 1 ]; then
 		echo "=== HV-TESTBED SECTION unload"
 		if rmmod hv; then echo "ok - rmmod hv"; else echo "not ok - rmmod hv"; fi
