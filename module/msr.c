@@ -12,6 +12,7 @@
 #include <linux/uaccess.h>
 #include <asm/kvm_para.h>
 #include <asm/msr-index.h>
+#include <asm/processor.h>
 
 #include "hv.h"
 
@@ -34,6 +35,41 @@ static bool hv_msr_listed(u32 index)
 	return false;
 }
 
+/*
+ * Read-only model MSRs that Linux reads without a fault handler while it
+ * identifies the CPU: IA32_UCODE_REV (Intel; AMD's patch level) and, on AMD,
+ * HWCR with TscFreqSel (the TSC counts at the P0 frequency: APM vol. 2,
+ * 18.1, and the guest's TSC is the host's). Writes of the value read, and
+ * the zero Intel's revision read starts with, are accepted.
+ */
+#define HV_UCODE_REV		0x100000000ULL
+#define HV_HWCR_TSCFREQSEL	BIT_ULL(24)
+
+static int hv_msr_model(u32 index, u64 *data)
+{
+	if (index == MSR_IA32_UCODE_REV) {
+		*data = HV_UCODE_REV;
+		return 0;
+	}
+	if (index == MSR_K7_HWCR &&
+	    boot_cpu_data.x86_vendor == X86_VENDOR_AMD) {
+		*data = HV_HWCR_TSCFREQSEL;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static int hv_msr_model_write(u32 index, u64 data)
+{
+	u64 v;
+
+	if (hv_msr_model(index, &v))
+		return -ENOENT;
+	if (data == v || (index == MSR_IA32_UCODE_REV && !data))
+		return 0;
+	return -EINVAL;
+}
+
 static bool hv_has_tsc_aux(void)
 {
 	return boot_cpu_has(X86_FEATURE_RDTSCP) ||
@@ -49,7 +85,7 @@ int hv_msr_get(struct hv_vcpu *vcpu, u32 index, u64 *data)
 	if (hv_pvclock_is_msr(index))
 		return hv_pvclock_msr_read(vcpu, index, data);
 	if (!hv_msr_listed(index))
-		return -ENOENT;
+		return hv_msr_model(index, data);
 	switch (index) {
 	case MSR_TSC_AUX:
 		if (!hv_has_tsc_aux())
@@ -158,7 +194,7 @@ int hv_msr_set(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
 	if (hv_pvclock_is_msr(index))
 		return hv_pvclock_msr_write(vcpu, index, data);
 	if (!hv_msr_listed(index))
-		return -ENOENT;
+		return hv_msr_model_write(index, data);
 	switch (index) {
 	case MSR_TSC_AUX:
 		if (!hv_has_tsc_aux())
