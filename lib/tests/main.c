@@ -83,7 +83,8 @@ int main(void)
 {
 	static void (*const groups[])(void) = {
 		test_names, test_setup, test_open, test_vm, test_vcpu,
-		test_null_args,
+		test_null_args, test_layout, test_acpi, test_linux_boot,
+		test_multiboot,
 	};
 
 	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)

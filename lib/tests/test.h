@@ -35,5 +35,9 @@ void test_open(void);
 void test_vm(void);
 void test_vcpu(void);
 void test_null_args(void);
+void test_layout(void);
+void test_acpi(void);
+void test_linux_boot(void);
+void test_multiboot(void);
 
 #endif /* LIBHV_TEST_H */
