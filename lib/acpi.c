@@ -20,23 +20,6 @@
 
 #include "boot.h"
 
-/* ---- little-endian stores into the image ---- */
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
 /* The byte that makes len bytes at p sum to zero (mod 256). */
 static uint8_t acpi_checksum(const uint8_t *p, size_t len)
 {
@@ -95,13 +78,13 @@ static size_t table_begin(struct acpi_image *img, const char *sig,
 	uint8_t *t = img->buf + off;
 
 	memcpy(t, sig, 4);
-	put32(t + HDR_LENGTH, len);
+	libhv_put32(t, HDR_LENGTH, len);
 	t[HDR_REVISION] = revision;
 	memcpy(t + HDR_OEM_ID, OEM_ID, 6);
 	memcpy(t + HDR_OEM_TABLE_ID, OEM_TABLE_ID, 8);
-	put32(t + HDR_OEM_REVISION, OEM_REVISION);
+	libhv_put32(t, HDR_OEM_REVISION, OEM_REVISION);
 	memcpy(t + HDR_CREATOR_ID, CREATOR_ID, 4);
-	put32(t + HDR_CREATOR_REVISION, CREATOR_REVISION);
+	libhv_put32(t, HDR_CREATOR_REVISION, CREATOR_REVISION);
 	return off;
 }
 
@@ -132,9 +115,9 @@ static void build_rsdp(uint8_t *p, uint32_t rsdt, uint64_t xsdt)
 	memcpy(p, "RSD PTR ", 8);
 	memcpy(p + RSDP_OEM_ID, OEM_ID, 6);
 	p[RSDP_REVISION] = 2;	/* ACPI 2.0 and later: XSDT, length */
-	put32(p + RSDP_RSDT, rsdt);
-	put32(p + RSDP_LENGTH, RSDP_SIZE);
-	put64(p + RSDP_XSDT, xsdt);
+	libhv_put32(p, RSDP_RSDT, rsdt);
+	libhv_put32(p, RSDP_LENGTH, RSDP_SIZE);
+	libhv_put64(p, RSDP_XSDT, xsdt);
 	/* The extended checksum covers the first one: that one goes first. */
 	p[RSDP_CHECKSUM] = acpi_checksum(p, RSDP_V1_SIZE);
 	p[RSDP_EXT_CHECKSUM] = acpi_checksum(p, RSDP_SIZE);
@@ -157,7 +140,7 @@ static size_t build_facs(struct acpi_image *img)
 	uint8_t *p = img->buf + off;
 
 	memcpy(p, "FACS", 4);
-	put32(p + FACS_LENGTH, FACS_SIZE);
+	libhv_put32(p, FACS_LENGTH, FACS_SIZE);
 	p[FACS_VERSION] = 2;
 	return off;
 }
@@ -246,7 +229,7 @@ static void put_gas(uint8_t *p, uint8_t space, uint8_t bit_width,
 	p[1] = bit_width;
 	p[2] = 0;		/* bit offset */
 	p[3] = access_size;
-	put64(p + 4, address);
+	libhv_put64(p, 4, address);
 }
 
 /*
@@ -261,22 +244,22 @@ static size_t build_fadt(struct acpi_image *img, uint32_t facs, uint32_t dsdt)
 	size_t off = table_begin(img, "FACP", FADT_SIZE, FADT_REVISION);
 	uint8_t *t = img->buf + off;
 
-	put32(t + FADT_FIRMWARE_CTRL, facs);
-	put32(t + FADT_DSDT, dsdt);
-	put16(t + FADT_SCI_INT, LIBHV_SCI_IRQ);
-	put32(t + FADT_SMI_CMD, 0);
-	put32(t + FADT_PM1A_EVT_BLK, LIBHV_PM1A_EVT);
-	put32(t + FADT_PM1A_CNT_BLK, LIBHV_PM1A_CNT);
+	libhv_put32(t, FADT_FIRMWARE_CTRL, facs);
+	libhv_put32(t, FADT_DSDT, dsdt);
+	libhv_put16(t, FADT_SCI_INT, LIBHV_SCI_IRQ);
+	libhv_put32(t, FADT_SMI_CMD, 0);
+	libhv_put32(t, FADT_PM1A_EVT_BLK, LIBHV_PM1A_EVT);
+	libhv_put32(t, FADT_PM1A_CNT_BLK, LIBHV_PM1A_CNT);
 	t[FADT_PM1_EVT_LEN] = 4;
 	t[FADT_PM1_CNT_LEN] = 2;
-	put16(t + FADT_IAPC_BOOT_ARCH, BOOT_ARCH_8042);
-	put32(t + FADT_FLAGS, FADT_WBINVD | FADT_PROC_C1 | FADT_PWR_BUTTON |
-			      FADT_SLP_BUTTON | FADT_FIX_RTC | FADT_RESET_REG_SUP);
+	libhv_put16(t, FADT_IAPC_BOOT_ARCH, BOOT_ARCH_8042);
+	libhv_put32(t, FADT_FLAGS, FADT_WBINVD | FADT_PROC_C1 | FADT_PWR_BUTTON |
+		    FADT_SLP_BUTTON | FADT_FIX_RTC | FADT_RESET_REG_SUP);
 	put_gas(t + FADT_RESET_REG, GAS_SYSTEM_IO, 8, GAS_ACCESS_BYTE,
 		LIBHV_RESET_PORT);
 	t[FADT_RESET_VALUE] = LIBHV_RESET_VALUE;
 	t[FADT_MINOR_VERSION] = FADT_MINOR;
-	put64(t + FADT_X_DSDT, dsdt);
+	libhv_put64(t, FADT_X_DSDT, dsdt);
 	/* PM1 status/enable and control are 16-bit registers (4.8.3.1). */
 	put_gas(t + FADT_X_PM1A_EVT_BLK, GAS_SYSTEM_IO, 32, GAS_ACCESS_WORD,
 		LIBHV_PM1A_EVT);
@@ -335,8 +318,8 @@ static void madt_override(uint8_t **at, uint8_t irq, uint32_t gsi,
 
 	e[2] = 0;	/* bus: ISA */
 	e[3] = irq;
-	put32(e + 4, gsi);
-	put16(e + 8, flags);
+	libhv_put32(e, 4, gsi);
+	libhv_put16(e, 8, flags);
 }
 
 /*
@@ -354,24 +337,24 @@ static size_t build_madt(struct acpi_image *img, uint32_t ncpus)
 	uint8_t *at = t + MADT_ENTRIES;
 	uint8_t *e;
 
-	put32(t + MADT_LAPIC_ADDR, (uint32_t)LIBHV_APIC_BASE);
-	put32(t + MADT_FLAGS, MADT_PCAT_COMPAT);
+	libhv_put32(t, MADT_LAPIC_ADDR, (uint32_t)LIBHV_APIC_BASE);
+	libhv_put32(t, MADT_FLAGS, MADT_PCAT_COMPAT);
 	for (uint32_t i = 0; i < ncpus; i++) {
 		e = madt_entry(&at, MADT_LAPIC, MADT_LAPIC_LEN);
 		e[2] = (uint8_t)i;
 		e[3] = (uint8_t)i;
-		put32(e + 4, LAPIC_ENABLED);
+		libhv_put32(e, 4, LAPIC_ENABLED);
 	}
 	e = madt_entry(&at, MADT_IOAPIC, MADT_IOAPIC_LEN);
 	e[2] = (uint8_t)ncpus;
-	put32(e + 4, (uint32_t)HV_IOAPIC_ADDR);
-	put32(e + 8, 0);	/* GSI base: pin n is GSI n */
+	libhv_put32(e, 4, (uint32_t)HV_IOAPIC_ADDR);
+	libhv_put32(e, 8, 0);	/* GSI base: pin n is GSI n */
 	madt_override(&at, ISA_IRQ_PIT, GSI_PIT, INTI_EDGE | INTI_CONFORMS);
 	madt_override(&at, LIBHV_SCI_IRQ, LIBHV_SCI_IRQ,
 		      INTI_LEVEL | INTI_ACTIVE_HIGH);
 	e = madt_entry(&at, MADT_LAPIC_NMI, MADT_LAPIC_NMI_LEN);
 	e[2] = ALL_PROCESSORS;
-	put16(e + 3, INTI_CONFORMS);
+	libhv_put16(e, 3, INTI_CONFORMS);
 	e[5] = LINT1;
 	table_end(img, off);
 	return off;
@@ -388,9 +371,9 @@ static size_t build_sdt(struct acpi_image *img, const char *sig,
 		uint8_t *p = img->buf + off + HDR_SIZE + i * width;
 
 		if (width == 8)
-			put64(p, tables[i]);
+			libhv_put64(p, 0, tables[i]);
 		else
-			put32(p, (uint32_t)tables[i]);
+			libhv_put32(p, 0, (uint32_t)tables[i]);
 	}
 	table_end(img, off);
 	return off;

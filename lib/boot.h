@@ -14,7 +14,52 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <string.h>
+
 #include "internal.h"	/* LIBHV_1M, LIBHV_4G, LIBHV_PAGE_SIZE */
+
+/*
+ * Little-endian fields of boot structures (setup header, ACPI tables,
+ * multiboot information) at any alignment: x86 hosts are little-endian.
+ */
+static inline uint16_t libhv_get16(const void *p, size_t off)
+{
+	uint16_t v;
+
+	memcpy(&v, (const char *)p + off, sizeof(v));
+	return v;
+}
+
+static inline uint32_t libhv_get32(const void *p, size_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, (const char *)p + off, sizeof(v));
+	return v;
+}
+
+static inline uint64_t libhv_get64(const void *p, size_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)p + off, sizeof(v));
+	return v;
+}
+
+static inline void libhv_put16(void *p, size_t off, uint16_t v)
+{
+	memcpy((char *)p + off, &v, sizeof(v));
+}
+
+static inline void libhv_put32(void *p, size_t off, uint32_t v)
+{
+	memcpy((char *)p + off, &v, sizeof(v));
+}
+
+static inline void libhv_put64(void *p, size_t off, uint64_t v)
+{
+	memcpy((char *)p + off, &v, sizeof(v));
+}
 
 /*
  * Guest-physical layout. RAM starts at 0; the part of it that would fall

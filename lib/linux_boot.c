@@ -68,45 +68,6 @@ static const struct libhv_gdt_layout linux_gdt = {
 	.code64 = 0x10, .data = 0x18, .tss = 0x20,
 };
 
-static uint16_t get16(const uint8_t *p, size_t off)
-{
-	uint16_t v;
-
-	memcpy(&v, p + off, sizeof(v));
-	return v;
-}
-
-static uint32_t get32(const uint8_t *p, size_t off)
-{
-	uint32_t v;
-
-	memcpy(&v, p + off, sizeof(v));
-	return v;
-}
-
-static uint64_t get64(const uint8_t *p, size_t off)
-{
-	uint64_t v;
-
-	memcpy(&v, p + off, sizeof(v));
-	return v;
-}
-
-static void put16(uint8_t *p, size_t off, uint16_t v)
-{
-	memcpy(p + off, &v, sizeof(v));
-}
-
-static void put32(uint8_t *p, size_t off, uint32_t v)
-{
-	memcpy(p + off, &v, sizeof(v));
-}
-
-static void put64(uint8_t *p, size_t off, uint64_t v)
-{
-	memcpy(p + off, &v, sizeof(v));
-}
-
 static uint64_t align_down(uint64_t v, uint64_t align)
 {
 	return v & ~(align - 1);
@@ -155,7 +116,7 @@ static int parse_header(const uint8_t *f, size_t size, struct bzimage *bz)
 	bz->file = f;
 	bz->kernel = f + setup_size;
 	bz->kernel_size = size - setup_size;
-	bz->version = get16(f, HDR_VERSION);
+	bz->version = libhv_get16(f, HDR_VERSION);
 	if (bz->version < PROTOCOL_MIN)
 		return libhv_error(-ENOEXEC, "boot protocol %u.%02u is older than 2.12 (no 64-bit entry flags)",
 				   bz->version >> 8, bz->version & 0xff);
@@ -170,22 +131,22 @@ static int parse_header(const uint8_t *f, size_t size, struct bzimage *bz)
 	if (bz->header_end < HDR_NEEDED_END || bz->header_end > HDR_ROOM_END)
 		return libhv_error(-ENOEXEC, "setup header ends at 0x%zx, not between 0x%x and 0x%x",
 				   bz->header_end, HDR_NEEDED_END, HDR_ROOM_END);
-	if (!(get16(f, HDR_XLOADFLAGS) & XLF_KERNEL_64))
+	if (!(libhv_get16(f, HDR_XLOADFLAGS) & XLF_KERNEL_64))
 		return libhv_error(-ENOEXEC, "no 64-bit entry point (XLF_KERNEL_64 clear): a 32-bit kernel");
 	if (!(f[HDR_LOADFLAGS] & LOADED_HIGH))
 		return libhv_error(-ENOEXEC, "not a bzImage: LOADED_HIGH clear (a zImage loads at 64 KiB)");
 	/* syssize: the protected-mode code in 16-byte paragraphs (2.04+). */
-	if ((uint64_t)get32(f, HDR_SYSSIZE) * 16 > bz->kernel_size)
+	if ((uint64_t)libhv_get32(f, HDR_SYSSIZE) * 16 > bz->kernel_size)
 		return libhv_error(-ENOEXEC, "truncated: the protected-mode kernel is %zu bytes, the header says %llu",
 				   bz->kernel_size,
-				   (unsigned long long)get32(f, HDR_SYSSIZE) * 16);
+				   (unsigned long long)libhv_get32(f, HDR_SYSSIZE) * 16);
 
-	bz->pref_address = get64(f, HDR_PREF_ADDRESS);
-	bz->init_size = get32(f, HDR_INIT_SIZE);
-	bz->kernel_alignment = get32(f, HDR_KERNEL_ALIGNMENT);
+	bz->pref_address = libhv_get64(f, HDR_PREF_ADDRESS);
+	bz->init_size = libhv_get32(f, HDR_INIT_SIZE);
+	bz->kernel_alignment = libhv_get32(f, HDR_KERNEL_ALIGNMENT);
 	bz->relocatable = f[HDR_RELOCATABLE] != 0;
-	bz->initrd_addr_max = get32(f, HDR_INITRD_ADDR_MAX);
-	bz->cmdline_size = get32(f, HDR_CMDLINE_SIZE);
+	bz->initrd_addr_max = libhv_get32(f, HDR_INITRD_ADDR_MAX);
+	bz->cmdline_size = libhv_get32(f, HDR_CMDLINE_SIZE);
 	if (!bz->init_size)
 		return libhv_error(-ENOEXEC, "setup header: init_size is 0");
 	if (bz->relocatable && (bz->kernel_alignment == 0 ||
@@ -289,27 +250,27 @@ static int build_boot_params(const struct bzimage *bz,
 	memset(bp, 0, BP_SIZE);
 	memcpy(bp + HDR_SETUP_SECTS, bz->file + HDR_SETUP_SECTS,
 	       bz->header_end - HDR_SETUP_SECTS);
-	put16(bp, HDR_VID_MODE, VID_MODE_NORMAL);
+	libhv_put16(bp, HDR_VID_MODE, VID_MODE_NORMAL);
 	bp[HDR_TYPE_OF_LOADER] = LOADER_UNDEFINED;
-	put32(bp, HDR_CODE32_START, (uint32_t)at->kernel);
-	put32(bp, HDR_RAMDISK_IMAGE, (uint32_t)at->initrd);
-	put32(bp, BP_EXT_RAMDISK_IMAGE, (uint32_t)(at->initrd >> 32));
-	put32(bp, HDR_RAMDISK_SIZE, (uint32_t)initrd_size);
-	put32(bp, BP_EXT_RAMDISK_SIZE, (uint32_t)((uint64_t)initrd_size >> 32));
-	put32(bp, HDR_CMD_LINE_PTR, (uint32_t)LIBHV_LINUX_CMDLINE);
-	put32(bp, BP_EXT_CMD_LINE_PTR, (uint32_t)(LIBHV_LINUX_CMDLINE >> 32));
+	libhv_put32(bp, HDR_CODE32_START, (uint32_t)at->kernel);
+	libhv_put32(bp, HDR_RAMDISK_IMAGE, (uint32_t)at->initrd);
+	libhv_put32(bp, BP_EXT_RAMDISK_IMAGE, (uint32_t)(at->initrd >> 32));
+	libhv_put32(bp, HDR_RAMDISK_SIZE, (uint32_t)initrd_size);
+	libhv_put32(bp, BP_EXT_RAMDISK_SIZE, (uint32_t)((uint64_t)initrd_size >> 32));
+	libhv_put32(bp, HDR_CMD_LINE_PTR, (uint32_t)LIBHV_LINUX_CMDLINE);
+	libhv_put32(bp, BP_EXT_CMD_LINE_PTR, (uint32_t)(LIBHV_LINUX_CMDLINE >> 32));
 	/* A plain PC, and no setup_data list: both fields are the loader's. */
-	put32(bp, HDR_HARDWARE_SUBARCH, 0);
-	put64(bp, HDR_SETUP_DATA, 0);
+	libhv_put32(bp, HDR_HARDWARE_SUBARCH, 0);
+	libhv_put64(bp, HDR_SETUP_DATA, 0);
 	if (bz->version >= PROTOCOL_RSDP)
-		put64(bp, BP_ACPI_RSDP_ADDR, rsdp);
+		libhv_put64(bp, BP_ACPI_RSDP_ADDR, rsdp);
 	bp[BP_E820_ENTRIES] = (uint8_t)n;
 	for (int i = 0; i < n; i++) {
 		uint8_t *e = bp + BP_E820_TABLE + i * BP_E820_ENTRY_SIZE;
 
-		put64(e, 0, map[i].addr);
-		put64(e, 8, map[i].size);
-		put32(e, 16, map[i].type);
+		libhv_put64(e, 0, map[i].addr);
+		libhv_put64(e, 8, map[i].size);
+		libhv_put32(e, 16, map[i].type);
 	}
 	return 0;
 }

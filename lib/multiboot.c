@@ -82,24 +82,6 @@ struct mb_image {
 	uint32_t entry;
 };
 
-static uint32_t get32(const uint8_t *p, size_t off)
-{
-	uint32_t v;
-
-	memcpy(&v, p + off, sizeof(v));
-	return v;
-}
-
-static void put32(uint8_t *p, size_t off, uint32_t v)
-{
-	memcpy(p + off, &v, sizeof(v));
-}
-
-static void put64(uint8_t *p, size_t off, uint64_t v)
-{
-	memcpy(p + off, &v, sizeof(v));
-}
-
 static uint64_t page_up(uint64_t v)
 {
 	return (v + LIBHV_PAGE_SIZE - 1) & ~(LIBHV_PAGE_SIZE - 1);
@@ -112,10 +94,10 @@ static int find_header(const uint8_t *f, size_t size, size_t *at)
 	bool bad_checksum = false;
 
 	for (size_t off = 0; f && off + MB_HDR_MIN <= end; off += MB_HDR_ALIGN) {
-		if (get32(f, off) != MB_MAGIC)
+		if (libhv_get32(f, off) != MB_MAGIC)
 			continue;
-		if ((uint32_t)(MB_MAGIC + get32(f, off + MB_HDR_FLAGS) +
-			       get32(f, off + MB_HDR_CHECKSUM)) == 0) {
+		if ((uint32_t)(MB_MAGIC + libhv_get32(f, off + MB_HDR_FLAGS) +
+			       libhv_get32(f, off + MB_HDR_CHECKSUM)) == 0) {
 			*at = off;
 			return 0;
 		}
@@ -159,11 +141,11 @@ static int parse_aout(const uint8_t *f, size_t size, size_t hdr,
 	if (hdr + MB_HDR_AOUT_END > size || hdr + MB_HDR_AOUT_END > MB_SEARCH)
 		return libhv_error(-ENOEXEC, "multiboot header at 0x%zx: its address fields (flag 16) end past the first 8 KiB or the file",
 				   hdr);
-	header_addr = get32(f, hdr + MB_HDR_HEADER_ADDR);
-	load_addr = get32(f, hdr + MB_HDR_LOAD_ADDR);
-	load_end = get32(f, hdr + MB_HDR_LOAD_END_ADDR);
-	bss_end = get32(f, hdr + MB_HDR_BSS_END_ADDR);
-	img->entry = get32(f, hdr + MB_HDR_ENTRY_ADDR);
+	header_addr = libhv_get32(f, hdr + MB_HDR_HEADER_ADDR);
+	load_addr = libhv_get32(f, hdr + MB_HDR_LOAD_ADDR);
+	load_end = libhv_get32(f, hdr + MB_HDR_LOAD_END_ADDR);
+	bss_end = libhv_get32(f, hdr + MB_HDR_BSS_END_ADDR);
+	img->entry = libhv_get32(f, hdr + MB_HDR_ENTRY_ADDR);
 	if (load_addr > header_addr || header_addr - load_addr > hdr)
 		return libhv_error(-ENOEXEC, "multiboot load_addr 0x%x with header_addr 0x%x starts the image before the file does",
 				   load_addr, header_addr);
@@ -270,7 +252,7 @@ static int parse_image(const uint8_t *f, size_t size, struct mb_image *img)
 
 	if (err)
 		return err;
-	flags = get32(f, hdr + MB_HDR_FLAGS);
+	flags = libhv_get32(f, hdr + MB_HDR_FLAGS);
 	if (flags & MB_REQUIRED & ~MB_HONOURED)
 		return libhv_error(-ENOEXEC, "multiboot header flags 0x%x ask for features this loader lacks (0x%x)",
 				   flags, flags & MB_REQUIRED & ~MB_HONOURED);
@@ -336,25 +318,25 @@ static void build_info(uint8_t *mbi, uint64_t addr, const struct libhv_e820 *map
 	uint64_t name = addr + MBI_MMAP_OFF + (uint64_t)n * MMAP_ENTRY_SIZE;
 	uint64_t cmd = name + sizeof(LOADER_NAME);
 
-	put32(mbi, MBI_FLAGS, MBI_F_MEM | MBI_F_CMDLINE | MBI_F_MMAP | MBI_F_LOADER_NAME);
+	libhv_put32(mbi, MBI_FLAGS, MBI_F_MEM | MBI_F_CMDLINE | MBI_F_MMAP | MBI_F_LOADER_NAME);
 	for (int i = 0; i < n; i++) {
 		uint8_t *e = mbi + MBI_MMAP_OFF + i * MMAP_ENTRY_SIZE;
 
 		if (map[i].type == LIBHV_E820_RAM && map[i].addr == 0)
-			put32(mbi, MBI_MEM_LOWER, (uint32_t)(map[i].size >> 10));
+			libhv_put32(mbi, MBI_MEM_LOWER, (uint32_t)(map[i].size >> 10));
 		if (map[i].type == LIBHV_E820_RAM && map[i].addr == LIBHV_1M)
-			put32(mbi, MBI_MEM_UPPER, (uint32_t)(map[i].size >> 10));
-		put32(e, 0, MMAP_ENTRY_SIZE_FIELD);
-		put64(e, 4, map[i].addr);
-		put64(e, 12, map[i].size);
-		put32(e, 20, map[i].type);
+			libhv_put32(mbi, MBI_MEM_UPPER, (uint32_t)(map[i].size >> 10));
+		libhv_put32(e, 0, MMAP_ENTRY_SIZE_FIELD);
+		libhv_put64(e, 4, map[i].addr);
+		libhv_put64(e, 12, map[i].size);
+		libhv_put32(e, 20, map[i].type);
 	}
-	put32(mbi, MBI_MMAP_LENGTH, (uint32_t)n * MMAP_ENTRY_SIZE);
-	put32(mbi, MBI_MMAP_ADDR, (uint32_t)(addr + MBI_MMAP_OFF));
+	libhv_put32(mbi, MBI_MMAP_LENGTH, (uint32_t)n * MMAP_ENTRY_SIZE);
+	libhv_put32(mbi, MBI_MMAP_ADDR, (uint32_t)(addr + MBI_MMAP_OFF));
 	memcpy(mbi + (name - addr), LOADER_NAME, sizeof(LOADER_NAME));
-	put32(mbi, MBI_BOOT_LOADER_NAME, (uint32_t)name);
+	libhv_put32(mbi, MBI_BOOT_LOADER_NAME, (uint32_t)name);
 	memcpy(mbi + (cmd - addr), cmdline, cmdline_len + 1);
-	put32(mbi, MBI_CMDLINE, (uint32_t)cmd);
+	libhv_put32(mbi, MBI_CMDLINE, (uint32_t)cmd);
 }
 
 static int write_segments(struct hv_vm *vm, const struct mb_image *img)

@@ -29,30 +29,6 @@ void boot_vm_destroy(struct boot_vm *b)
 	b->hv = NULL;
 }
 
-uint16_t le16(const uint8_t *p, uint64_t off)
-{
-	uint16_t v;
-
-	memcpy(&v, p + off, sizeof(v));
-	return v;
-}
-
-uint32_t le32(const uint8_t *p, uint64_t off)
-{
-	uint32_t v;
-
-	memcpy(&v, p + off, sizeof(v));
-	return v;
-}
-
-uint64_t le64(const uint8_t *p, uint64_t off)
-{
-	uint64_t v;
-
-	memcpy(&v, p + off, sizeof(v));
-	return v;
-}
-
 bool detail_has(const char *word)
 {
 	return strstr(hv_error_detail(), word) != NULL;

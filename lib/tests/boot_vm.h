@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * For the tests of the firmware tables and loaders: a VM on the fake device
- * whose low RAM is one slot from 0, as the PC machine maps it, and readers
- * of little-endian fields in guest memory.
+ * whose low RAM is one slot from 0, as the PC machine maps it.
  */
 #ifndef LIBHV_TEST_BOOT_VM_H
 #define LIBHV_TEST_BOOT_VM_H
@@ -26,9 +25,6 @@ struct boot_vm {
 bool boot_vm_create(struct boot_vm *b, uint64_t mem);
 void boot_vm_destroy(struct boot_vm *b);
 
-uint16_t le16(const uint8_t *p, uint64_t off);
-uint32_t le32(const uint8_t *p, uint64_t off);
-uint64_t le64(const uint8_t *p, uint64_t off);
 /* Does detail (hv_error_detail()) mention word? */
 bool detail_has(const char *word);
 

@@ -41,7 +41,7 @@ static const uint8_t *table(const uint8_t *mem, uint64_t addr, const char *sig,
 	if (addr < 0xe0000 || addr + len > 0x100000)
 		return NULL;
 	CHECK(!memcmp(t, sig, 4), "%s: signature", sig);
-	CHECK_EQ(le32(t, 4), len, "%s: length", sig);
+	CHECK_EQ(libhv_get32(t, 4), len, "%s: length", sig);
 	CHECK_EQ(t[8], revision, "%s: revision", sig);
 	CHECK_EQ(sum(t, len), 0, "%s: checksum", sig);
 	CHECK(!memcmp(t + 10, "HV    ", 6), "%s: OEM ID", sig);
@@ -56,7 +56,7 @@ static void check_gas(const uint8_t *g, uint8_t width, uint8_t access,
 	CHECK_EQ(g[1], width, "%s: bit width", what);
 	CHECK_EQ(g[2], 0, "%s: bit offset", what);
 	CHECK_EQ(g[3], access, "%s: access size", what);
-	CHECK_EQ(le64(g, 4), addr, "%s: address", what);
+	CHECK_EQ(libhv_get64(g, 4), addr, "%s: address", what);
 }
 
 static void check_dsdt(const uint8_t *mem, uint64_t addr)
@@ -81,36 +81,36 @@ static void check_fadt(const uint8_t *mem, uint64_t addr)
 	if (!t)
 		return;
 	CHECK_EQ(t[131], 4, "FADT: minor version (6.4)");
-	CHECK_EQ(le16(t, 46), 9, "FADT: SCI_INT 9");
-	CHECK_EQ(le32(t, 48), 0, "FADT: SMI_CMD 0 (always in ACPI mode)");
+	CHECK_EQ(libhv_get16(t, 46), 9, "FADT: SCI_INT 9");
+	CHECK_EQ(libhv_get32(t, 48), 0, "FADT: SMI_CMD 0 (always in ACPI mode)");
 	CHECK_EQ(t[52] | t[53], 0, "FADT: ACPI_ENABLE/DISABLE 0");
-	CHECK_EQ(le32(t, 56), LIBHV_PM1A_EVT, "FADT: PM1a_EVT_BLK");
-	CHECK_EQ(le32(t, 64), LIBHV_PM1A_CNT, "FADT: PM1a_CNT_BLK");
-	CHECK_EQ(le32(t, 60) | le32(t, 68) | le32(t, 72), 0, "FADT: no PM1b, no PM2");
-	CHECK_EQ(le32(t, 76), 0, "FADT: no PM timer");
+	CHECK_EQ(libhv_get32(t, 56), LIBHV_PM1A_EVT, "FADT: PM1a_EVT_BLK");
+	CHECK_EQ(libhv_get32(t, 64), LIBHV_PM1A_CNT, "FADT: PM1a_CNT_BLK");
+	CHECK_EQ(libhv_get32(t, 60) | libhv_get32(t, 68) | libhv_get32(t, 72), 0, "FADT: no PM1b, no PM2");
+	CHECK_EQ(libhv_get32(t, 76), 0, "FADT: no PM timer");
 	CHECK_EQ(t[88], 4, "FADT: PM1_EVT_LEN");
 	CHECK_EQ(t[89], 2, "FADT: PM1_CNT_LEN");
 	CHECK_EQ(t[91], 0, "FADT: PM_TMR_LEN 0");
-	CHECK_EQ(le16(t, 109), 2, "FADT: IAPC_BOOT_ARCH: 8042 only");
-	flags = le32(t, 112);
+	CHECK_EQ(libhv_get16(t, 109), 2, "FADT: IAPC_BOOT_ARCH: 8042 only");
+	flags = libhv_get32(t, 112);
 	CHECK(flags & (1u << 10), "FADT: RESET_REG_SUP");
 	CHECK(!(flags & (1u << 20)), "FADT: not HW_REDUCED_ACPI");
 	CHECK(flags & (1u << 0), "FADT: WBINVD");
 	CHECK(flags & (1u << 4), "FADT: no fixed power button");
 	check_gas(t + 116, 8, 1, 0xcf9, "FADT RESET_REG");
 	CHECK_EQ(t[128], 6, "FADT: RESET_VALUE");
-	CHECK_EQ(le64(t, 132), 0, "FADT: X_FIRMWARE_CTRL 0 (FACS below 4 GiB)");
-	CHECK_EQ(le64(t, 140), le32(t, 40), "FADT: X_DSDT equals DSDT");
+	CHECK_EQ(libhv_get64(t, 132), 0, "FADT: X_FIRMWARE_CTRL 0 (FACS below 4 GiB)");
+	CHECK_EQ(libhv_get64(t, 140), libhv_get32(t, 40), "FADT: X_DSDT equals DSDT");
 	check_gas(t + 148, 32, 2, LIBHV_PM1A_EVT, "FADT X_PM1a_EVT_BLK");
 	check_gas(t + 172, 16, 2, LIBHV_PM1A_CNT, "FADT X_PM1a_CNT_BLK");
-	CHECK_EQ(le64(t, 208 + 4), 0, "FADT: no X_PM_TMR_BLK");
+	CHECK_EQ(libhv_get64(t, 208 + 4), 0, "FADT: no X_PM_TMR_BLK");
 
-	CHECK_EQ(le32(t, 36) % 64, 0, "FACS is 64-byte aligned");
-	facs = mem + le32(t, 36);
+	CHECK_EQ(libhv_get32(t, 36) % 64, 0, "FACS is 64-byte aligned");
+	facs = mem + libhv_get32(t, 36);
 	CHECK(!memcmp(facs, "FACS", 4), "FACS: signature");
-	CHECK_EQ(le32(facs, 4), 64, "FACS: length");
+	CHECK_EQ(libhv_get32(facs, 4), 64, "FACS: length");
 	CHECK_EQ(facs[32], 2, "FACS: version");
-	check_dsdt(mem, le32(t, 40));
+	check_dsdt(mem, libhv_get32(t, 40));
 }
 
 static void check_madt(const uint8_t *mem, uint64_t addr, uint32_t ncpus)
@@ -123,8 +123,8 @@ static void check_madt(const uint8_t *mem, uint64_t addr, uint32_t ncpus)
 
 	if (!t)
 		return;
-	CHECK_EQ(le32(t, 36), 0xfee00000, "MADT: local APIC address");
-	CHECK_EQ(le32(t, 40), 1, "MADT: PCAT_COMPAT");
+	CHECK_EQ(libhv_get32(t, 36), 0xfee00000, "MADT: local APIC address");
+	CHECK_EQ(libhv_get32(t, 40), 1, "MADT: PCAT_COMPAT");
 	for (off = 44; off + 2 <= len && t[off + 1]; off += t[off + 1])
 		entries++;
 	CHECK_EQ(off, len, "MADT (%u vCPUs): the entries fill the table", ncpus);
@@ -134,23 +134,23 @@ static void check_madt(const uint8_t *mem, uint64_t addr, uint32_t ncpus)
 	for (uint32_t i = 0; i < ncpus; i++, e += 8) {
 		CHECK(e[0] == 0 && e[1] == 8, "MADT: entry %u is a local APIC", i);
 		CHECK(e[2] == i && e[3] == i, "MADT: processor UID = APIC ID = %u", i);
-		CHECK_EQ(le32(e, 4), 1, "MADT: local APIC %u enabled", i);
+		CHECK_EQ(libhv_get32(e, 4), 1, "MADT: local APIC %u enabled", i);
 	}
 	CHECK(e[0] == 1 && e[1] == 12, "MADT: then the IOAPIC");
 	CHECK_EQ(e[2], ncpus, "MADT: IOAPIC ID after the vCPUs'");
-	CHECK_EQ(le32(e, 4), HV_IOAPIC_ADDR, "MADT: IOAPIC address");
-	CHECK_EQ(le32(e, 8), 0, "MADT: IOAPIC GSI base");
+	CHECK_EQ(libhv_get32(e, 4), HV_IOAPIC_ADDR, "MADT: IOAPIC address");
+	CHECK_EQ(libhv_get32(e, 8), 0, "MADT: IOAPIC GSI base");
 	e += 12;
 	CHECK(e[0] == 2 && e[1] == 10 && e[2] == 0, "MADT: ISA override");
-	CHECK(e[3] == 0 && le32(e, 4) == 2, "MADT: IRQ 0 -> GSI 2");
-	CHECK_EQ(le16(e, 8), 0x4, "MADT: IRQ 0 edge, polarity conforming");
+	CHECK(e[3] == 0 && libhv_get32(e, 4) == 2, "MADT: IRQ 0 -> GSI 2");
+	CHECK_EQ(libhv_get16(e, 8), 0x4, "MADT: IRQ 0 edge, polarity conforming");
 	e += 10;
 	CHECK(e[0] == 2 && e[1] == 10 && e[2] == 0, "MADT: second ISA override");
-	CHECK(e[3] == 9 && le32(e, 4) == 9, "MADT: IRQ 9 -> GSI 9");
-	CHECK_EQ(le16(e, 8), 0xd, "MADT: SCI level, active high");
+	CHECK(e[3] == 9 && libhv_get32(e, 4) == 9, "MADT: IRQ 9 -> GSI 9");
+	CHECK_EQ(libhv_get16(e, 8), 0xd, "MADT: SCI level, active high");
 	e += 10;
 	CHECK(e[0] == 4 && e[1] == 6, "MADT: local APIC NMI");
-	CHECK(e[2] == 0xff && le16(e, 3) == 0 && e[5] == 1,
+	CHECK(e[2] == 0xff && libhv_get16(e, 3) == 0 && e[5] == 1,
 	      "MADT: NMI on LINT1 of all processors");
 }
 
@@ -168,19 +168,19 @@ static void walk(uint32_t ncpus)
 	p = b.mem + rsdp;
 	CHECK_EQ(p[15], 2, "RSDP revision 2");
 	CHECK(!memcmp(p + 9, "HV    ", 6), "RSDP OEM ID");
-	CHECK_EQ(le32(p, 20), 36, "RSDP length");
+	CHECK_EQ(libhv_get32(p, 20), 36, "RSDP length");
 	CHECK_EQ(sum(p, 20), 0, "RSDP checksum (first 20 bytes)");
 	CHECK_EQ(sum(p, 36), 0, "RSDP extended checksum");
 
-	xsdt = le64(p, 24);
-	rsdt = le32(p, 16);
+	xsdt = libhv_get64(p, 24);
+	rsdt = libhv_get32(p, 16);
 	x = table(b.mem, xsdt, "XSDT", 36 + 2 * 8, 1);
 	r = table(b.mem, rsdt, "RSDT", 36 + 2 * 4, 1);
 	if (x && r) {
-		CHECK_EQ(le32(r, 36), le64(x, 36), "RSDT and XSDT: same first table");
-		CHECK_EQ(le32(r, 40), le64(x, 44), "RSDT and XSDT: same second table");
-		check_fadt(b.mem, le64(x, 36));
-		check_madt(b.mem, le64(x, 44), ncpus);
+		CHECK_EQ(libhv_get32(r, 36), libhv_get64(x, 36), "RSDT and XSDT: same first table");
+		CHECK_EQ(libhv_get32(r, 40), libhv_get64(x, 44), "RSDT and XSDT: same second table");
+		check_fadt(b.mem, libhv_get64(x, 36));
+		check_madt(b.mem, libhv_get64(x, 44), ncpus);
 	}
 	boot_vm_destroy(&b);
 }

@@ -100,23 +100,23 @@ static void tables_with_layout(void)
 
 	memset(buf, 0xa5, HV_SETUP_TABLES_SIZE);
 	libhv_build_tables_with(&gdt, HV_MODE_LONG, 0x8000, 9 * GiB, buf);
-	CHECK_EQ(le64(buf, 0x00), 0, "GDT[0] null");
-	CHECK_EQ(le64(buf, 0x08), 0, "GDT[1] unused");
-	CHECK_EQ(le64(buf, 0x10), 0x00af9b000000ffffULL, "GDT[2] 64-bit code (__BOOT_CS)");
-	CHECK_EQ(le64(buf, 0x18), 0x00cf93000000ffffULL, "GDT[3] flat data (__BOOT_DS)");
+	CHECK_EQ(libhv_get64(buf, 0x00), 0, "GDT[0] null");
+	CHECK_EQ(libhv_get64(buf, 0x08), 0, "GDT[1] unused");
+	CHECK_EQ(libhv_get64(buf, 0x10), 0x00af9b000000ffffULL, "GDT[2] 64-bit code (__BOOT_CS)");
+	CHECK_EQ(libhv_get64(buf, 0x18), 0x00cf93000000ffffULL, "GDT[3] flat data (__BOOT_DS)");
 	/* TSS at 0x8080: base 23:0 in bits 39:16, busy type 0xb, P, limit 0x67. */
-	CHECK_EQ(le64(buf, 0x20), 0x00008b0080800067ULL, "GDT[4] busy TSS");
-	CHECK_EQ(le64(buf, 0x28), 0, "GDT[5] TSS base 63:32");
-	CHECK_EQ(le64(buf, 0x1000), 0xa003, "PML4[0] -> PDPT at 0xa000");
-	CHECK_EQ(le64(buf, 0x2018), 0xe003, "PDPT[3] -> PD at 0xe000");
-	CHECK_EQ(le64(buf, 0x2020), 4 * GiB | 0x83, "PDPT[4] maps 4 GiB with a 1 GiB page");
-	CHECK_EQ(le64(buf, 0x2040), 8 * GiB | 0x83, "PDPT[8] maps 8 GiB");
-	CHECK_EQ(le64(buf, 0x2048), 0, "PDPT[9]: RAM ends at 9 GiB");
-	CHECK_EQ(le64(buf, 0x6ff8), (4 * GiB - 2 * MiB) | 0x83, "last PD entry maps 4 GiB - 2 MiB");
+	CHECK_EQ(libhv_get64(buf, 0x20), 0x00008b0080800067ULL, "GDT[4] busy TSS");
+	CHECK_EQ(libhv_get64(buf, 0x28), 0, "GDT[5] TSS base 63:32");
+	CHECK_EQ(libhv_get64(buf, 0x1000), 0xa003, "PML4[0] -> PDPT at 0xa000");
+	CHECK_EQ(libhv_get64(buf, 0x2018), 0xe003, "PDPT[3] -> PD at 0xe000");
+	CHECK_EQ(libhv_get64(buf, 0x2020), 4 * GiB | 0x83, "PDPT[4] maps 4 GiB with a 1 GiB page");
+	CHECK_EQ(libhv_get64(buf, 0x2040), 8 * GiB | 0x83, "PDPT[8] maps 8 GiB");
+	CHECK_EQ(libhv_get64(buf, 0x2048), 0, "PDPT[9]: RAM ends at 9 GiB");
+	CHECK_EQ(libhv_get64(buf, 0x6ff8), (4 * GiB - 2 * MiB) | 0x83, "last PD entry maps 4 GiB - 2 MiB");
 
 	libhv_build_tables_with(&gdt, HV_MODE_LONG, 0x8000, 600 * GiB, buf);
-	CHECK_EQ(le64(buf, 0x2000 + 8 * 511), 511 * GiB | 0x83, "PDPT[511]: the map reaches 512 GiB");
-	CHECK_EQ(le64(buf, 0x1008), 0, "PML4[1] empty: nothing past 512 GiB");
+	CHECK_EQ(libhv_get64(buf, 0x2000 + 8 * 511), 511 * GiB | 0x83, "PDPT[511]: the map reaches 512 GiB");
+	CHECK_EQ(libhv_get64(buf, 0x1008), 0, "PML4[1] empty: nothing past 512 GiB");
 	free(buf);
 
 	libhv_setup_sregs_with(&gdt, &setup, &sregs);

@@ -26,21 +26,6 @@ struct bz {
 	size_t setup;	/* (setup_sects + 1) * 512 */
 };
 
-static void set16(uint8_t *p, size_t off, uint16_t v)
-{
-	memcpy(p + off, &v, sizeof(v));
-}
-
-static void set32(uint8_t *p, size_t off, uint32_t v)
-{
-	memcpy(p + off, &v, sizeof(v));
-}
-
-static void set64(uint8_t *p, size_t off, uint64_t v)
-{
-	memcpy(p + off, &v, sizeof(v));
-}
-
 /* A bzImage of protocol 2.15 as today's kernels, relocatable, 64-bit. */
 static struct bz make_bz(uint8_t setup_sects)
 {
@@ -50,22 +35,22 @@ static struct bz make_bz(uint8_t setup_sects)
 	bz.size = bz.setup + PAYLOAD;
 	bz.buf = calloc(1, bz.size);
 	bz.buf[0x1f1] = setup_sects;
-	set32(bz.buf, 0x1f4, PAYLOAD / 16);	/* syssize */
-	set16(bz.buf, 0x1fe, 0xaa55);		/* boot_flag */
+	libhv_put32(bz.buf, 0x1f4, PAYLOAD / 16);	/* syssize */
+	libhv_put16(bz.buf, 0x1fe, 0xaa55);		/* boot_flag */
 	bz.buf[0x200] = 0xeb;			/* jmp to 0x26c */
 	bz.buf[0x201] = 0x6a;
 	memcpy(bz.buf + 0x202, "HdrS", 4);
-	set16(bz.buf, 0x206, 0x020f);
+	libhv_put16(bz.buf, 0x206, 0x020f);
 	bz.buf[0x211] = 0x01;			/* LOADED_HIGH */
-	set32(bz.buf, 0x22c, 0x7fffffff);	/* initrd_addr_max */
-	set32(bz.buf, 0x230, 0x200000);		/* kernel_alignment */
+	libhv_put32(bz.buf, 0x22c, 0x7fffffff);	/* initrd_addr_max */
+	libhv_put32(bz.buf, 0x230, 0x200000);		/* kernel_alignment */
 	bz.buf[0x234] = 1;			/* relocatable */
 	bz.buf[0x235] = 21;			/* min_alignment */
-	set16(bz.buf, 0x236, 0x3);		/* XLF_KERNEL_64 | CAN_BE_LOADED_ABOVE_4G */
-	set32(bz.buf, 0x238, 0x7ff);		/* cmdline_size */
-	set64(bz.buf, 0x258, PREF);
-	set32(bz.buf, 0x260, INIT_SIZE);
-	set32(bz.buf, 0x264, 0x190);		/* handover_offset: copied as is */
+	libhv_put16(bz.buf, 0x236, 0x3);		/* XLF_KERNEL_64 | CAN_BE_LOADED_ABOVE_4G */
+	libhv_put32(bz.buf, 0x238, 0x7ff);		/* cmdline_size */
+	libhv_put64(bz.buf, 0x258, PREF);
+	libhv_put32(bz.buf, 0x260, INIT_SIZE);
+	libhv_put32(bz.buf, 0x264, 0x190);		/* handover_offset: copied as is */
 	for (size_t i = bz.setup; i < bz.size; i++)
 		bz.buf[i] = (uint8_t)(i * 7 + 1);
 	return bz;
@@ -122,35 +107,35 @@ static void check_boot_params(const struct boot_vm *b, const struct bz *bz,
 	const uint8_t *bp = b->mem + 0x7000;
 
 	CHECK(all_zero(bp, 0, 0x70), "boot_params: screen_info etc. zero");
-	CHECK_EQ(le64(bp, 0x70), rsdp, "boot_params: acpi_rsdp_addr");
-	CHECK_EQ(le32(bp, 0xc0), initrd >> 32, "boot_params: ext_ramdisk_image");
-	CHECK_EQ(le32(bp, 0xc4), 0, "boot_params: ext_ramdisk_size");
-	CHECK_EQ(le32(bp, 0xc8), 0, "boot_params: ext_cmd_line_ptr");
+	CHECK_EQ(libhv_get64(bp, 0x70), rsdp, "boot_params: acpi_rsdp_addr");
+	CHECK_EQ(libhv_get32(bp, 0xc0), initrd >> 32, "boot_params: ext_ramdisk_image");
+	CHECK_EQ(libhv_get32(bp, 0xc4), 0, "boot_params: ext_ramdisk_size");
+	CHECK_EQ(libhv_get32(bp, 0xc8), 0, "boot_params: ext_cmd_line_ptr");
 	CHECK_EQ(bp[0x1e8], 4, "boot_params: e820_entries");
 	CHECK_EQ(bp[0x1ef], 0, "boot_params: sentinel zero");
 	CHECK(!memcmp(bp + 0x1f1, bz->buf + 0x1f1, 0x1fa - 0x1f1),
 	      "setup header: setup_sects .. ram_size copied");
-	CHECK_EQ(le16(bp, 0x1fa), 0xffff, "setup header: vid_mode normal");
+	CHECK_EQ(libhv_get16(bp, 0x1fa), 0xffff, "setup header: vid_mode normal");
 	CHECK(!memcmp(bp + 0x1fc, bz->buf + 0x1fc, 0x210 - 0x1fc),
 	      "setup header: root_dev .. kernel_version copied");
 	CHECK_EQ(bp[0x210], 0xff, "setup header: type_of_loader undefined");
 	CHECK_EQ(bp[0x211], 0x01, "setup header: loadflags as the file's");
-	CHECK_EQ(le32(bp, 0x214), PREF, "setup header: code32_start = load address");
-	CHECK_EQ(le32(bp, 0x218), (uint32_t)initrd, "setup header: ramdisk_image");
-	CHECK_EQ(le32(bp, 0x21c), initrd_size, "setup header: ramdisk_size");
-	CHECK_EQ(le32(bp, 0x228), 0x20000, "setup header: cmd_line_ptr");
+	CHECK_EQ(libhv_get32(bp, 0x214), PREF, "setup header: code32_start = load address");
+	CHECK_EQ(libhv_get32(bp, 0x218), (uint32_t)initrd, "setup header: ramdisk_image");
+	CHECK_EQ(libhv_get32(bp, 0x21c), initrd_size, "setup header: ramdisk_size");
+	CHECK_EQ(libhv_get32(bp, 0x228), 0x20000, "setup header: cmd_line_ptr");
 	CHECK(!memcmp(bp + 0x22c, bz->buf + 0x22c, 0x23c - 0x22c),
 	      "setup header: initrd_addr_max .. cmdline_size copied");
 	CHECK(!memcmp(bp + 0x258, bz->buf + 0x258, 0x26c - 0x258),
 	      "setup header: pref_address .. kernel_info_offset copied");
 	CHECK(all_zero(bp, 0x26c, 0x2d0), "boot_params: nothing past the header end");
-	CHECK_EQ(le64(bp, 0x2d0), 0, "e820[0] at 0");
-	CHECK_EQ(le64(bp, 0x2d8), 0x9fc00, "e820[0] size");
-	CHECK_EQ(le32(bp, 0x2e0), 1, "e820[0] RAM");
-	CHECK_EQ(le64(bp, 0x2d0 + 20), 0x9fc00, "e820[1] (packed, 20 bytes) at the EBDA");
-	CHECK_EQ(le32(bp, 0x2d0 + 20 + 16), 2, "e820[1] reserved");
-	CHECK_EQ(le64(bp, 0x2d0 + 60), 0x100000, "e820[3] at 1 MiB");
-	CHECK_EQ(le64(bp, 0x2d0 + 68), b->ram.low_size - 0x100000, "e820[3] up to the end of RAM");
+	CHECK_EQ(libhv_get64(bp, 0x2d0), 0, "e820[0] at 0");
+	CHECK_EQ(libhv_get64(bp, 0x2d8), 0x9fc00, "e820[0] size");
+	CHECK_EQ(libhv_get32(bp, 0x2e0), 1, "e820[0] RAM");
+	CHECK_EQ(libhv_get64(bp, 0x2d0 + 20), 0x9fc00, "e820[1] (packed, 20 bytes) at the EBDA");
+	CHECK_EQ(libhv_get32(bp, 0x2d0 + 20 + 16), 2, "e820[1] reserved");
+	CHECK_EQ(libhv_get64(bp, 0x2d0 + 60), 0x100000, "e820[3] at 1 MiB");
+	CHECK_EQ(libhv_get64(bp, 0x2d0 + 68), b->ram.low_size - 0x100000, "e820[3] up to the end of RAM");
 	CHECK(all_zero(bp, 0x2d0 + 80, 0x1000), "boot_params: the rest zero");
 }
 
@@ -177,9 +162,9 @@ static void synthetic(void)
 	CHECK(!memcmp(b.mem + at, initrd, sizeof(initrd)), "the initrd at 0x%llx",
 	      (unsigned long long)at);
 	CHECK_STR((const char *)b.mem + 0x20000, cmdline, "the command line at 0x20000");
-	CHECK_EQ(le64(b.mem, 0x8010), 0x00af9b000000ffffULL, "GDT: __BOOT_CS in guest memory");
-	CHECK_EQ(le64(b.mem, 0x9000), 0xa003, "PML4[0] in guest memory");
-	CHECK_EQ(le64(b.mem, 0xb000), 0x83, "the identity map starts at 0");
+	CHECK_EQ(libhv_get64(b.mem, 0x8010), 0x00af9b000000ffffULL, "GDT: __BOOT_CS in guest memory");
+	CHECK_EQ(libhv_get64(b.mem, 0x9000), 0xa003, "PML4[0] in guest memory");
+	CHECK_EQ(libhv_get64(b.mem, 0xb000), 0x83, "the identity map starts at 0");
 	boot_vm_destroy(&b);
 	free(bz.buf);
 }
@@ -191,24 +176,24 @@ static void variants(void)
 	struct libhv_entry e;
 	struct boot_vm b;
 
-	set16(bz.buf, 0x206, 0x020c);
+	libhv_put16(bz.buf, 0x206, 0x020c);
 	if (!boot_vm_create(&b, 64 * MiB))
 		return;
 	CHECK_EQ(load(&b, &bz, NULL, 0, NULL, 0xe0000, &e), 0, "setup_sects 0, protocol 2.12");
 	CHECK(!memcmp(b.mem + PREF, bz.buf + 5 * 512, PAYLOAD),
 	      "setup_sects 0: the kernel starts at 5 * 512");
-	CHECK_EQ(le64(b.mem + 0x7000, 0x70), 0, "protocol 2.12: acpi_rsdp_addr left 0");
-	CHECK_EQ(le32(b.mem + 0x7000, 0x218) | le32(b.mem + 0x7000, 0x21c), 0,
+	CHECK_EQ(libhv_get64(b.mem + 0x7000, 0x70), 0, "protocol 2.12: acpi_rsdp_addr left 0");
+	CHECK_EQ(libhv_get32(b.mem + 0x7000, 0x218) | libhv_get32(b.mem + 0x7000, 0x21c), 0,
 		 "no initrd: ramdisk_image and _size 0");
 	CHECK_EQ(b.mem[0x20000], 0, "no command line: an empty string");
 	boot_vm_destroy(&b);
 
 	/* initrd_addr_max below the end of RAM caps the initrd. */
-	set32(bz.buf, 0x22c, 0x2ffffff);
+	libhv_put32(bz.buf, 0x22c, 0x2ffffff);
 	if (!boot_vm_create(&b, 256 * MiB))
 		return;
 	CHECK_EQ(load(&b, &bz, "abc", 3, NULL, 0, &e), 0, "initrd_addr_max 48 MiB - 1");
-	CHECK_EQ(le32(b.mem + 0x7000, 0x218), 0x2fff000, "initrd's last byte below 48 MiB");
+	CHECK_EQ(libhv_get32(b.mem + 0x7000, 0x218), 0x2fff000, "initrd's last byte below 48 MiB");
 	boot_vm_destroy(&b);
 
 	/* No room above the kernel (16 MiB + init_size): the initrd goes below. */
@@ -220,7 +205,7 @@ static void variants(void)
 
 		memset(initrd, 0x33, size);
 		CHECK_EQ(load(&b, &bz, initrd, size, NULL, 0, &e), 0, "initrd below the kernel");
-		CHECK_EQ(le32(b.mem + 0x7000, 0x218), PREF - size, "initrd ends at the kernel");
+		CHECK_EQ(libhv_get32(b.mem + 0x7000, 0x218), PREF - size, "initrd ends at the kernel");
 		CHECK(!memcmp(b.mem + PREF - size, initrd, size), "initrd bytes there");
 		free(initrd);
 	}
@@ -254,13 +239,13 @@ static void rejects(void)
 	CHECK(!libhv_is_bzimage(bz.buf, 0x205), "too short for the magic");
 	CHECK(libhv_is_bzimage(bz.buf, bz.size), "libhv_is_bzimage");
 
-	set16(bz.buf, 0x206, 0x020b);
+	libhv_put16(bz.buf, 0x206, 0x020b);
 	expect_refusal(&bz, -ENOEXEC, "2.11", "protocol 2.11");
-	set16(bz.buf, 0x206, 0x020f);
+	libhv_put16(bz.buf, 0x206, 0x020f);
 
-	set16(bz.buf, 0x236, 0x2);
+	libhv_put16(bz.buf, 0x236, 0x2);
 	expect_refusal(&bz, -ENOEXEC, "XLF_KERNEL_64", "no 64-bit entry");
-	set16(bz.buf, 0x236, 0x3);
+	libhv_put16(bz.buf, 0x236, 0x3);
 
 	bz.buf[0x211] = 0;
 	expect_refusal(&bz, -ENOEXEC, "LOADED_HIGH", "a zImage");
@@ -275,33 +260,33 @@ static void rejects(void)
 	expect_refusal(&bz, -ENOEXEC, "header ends", "a backward jump");
 	bz.buf[0x201] = 0x6a;
 
-	set32(bz.buf, 0x1f4, PAYLOAD / 16 + 1);
+	libhv_put32(bz.buf, 0x1f4, PAYLOAD / 16 + 1);
 	expect_refusal(&bz, -ENOEXEC, "truncated", "syssize past the file");
-	set32(bz.buf, 0x1f4, PAYLOAD / 16);
+	libhv_put32(bz.buf, 0x1f4, PAYLOAD / 16);
 
 	bz.buf[0x1f1] = 40;	/* the setup code would take the whole file */
 	expect_refusal(&bz, -ENOEXEC, "setup code", "setup_sects past the file");
 	bz.buf[0x1f1] = SETUP_SECTS;
 
-	set32(bz.buf, 0x230, 0x300000);
+	libhv_put32(bz.buf, 0x230, 0x300000);
 	expect_refusal(&bz, -ENOEXEC, "power of two", "kernel_alignment 3 MiB");
-	set32(bz.buf, 0x230, 0x200000);
+	libhv_put32(bz.buf, 0x230, 0x200000);
 
-	set32(bz.buf, 0x260, 0);
+	libhv_put32(bz.buf, 0x260, 0);
 	expect_refusal(&bz, -ENOEXEC, "init_size", "init_size 0");
 
 	/* 64 MiB of RAM: init_size 60 MiB from 16 MiB does not fit. */
-	set32(bz.buf, 0x260, 60 * MiB);
+	libhv_put32(bz.buf, 0x260, 60 * MiB);
 	expect_refusal(&bz, -EFBIG, "init_size", "kernel too big for RAM");
-	set32(bz.buf, 0x260, INIT_SIZE);
+	libhv_put32(bz.buf, 0x260, INIT_SIZE);
 
-	set64(bz.buf, 0x258, 0x80000);
+	libhv_put64(bz.buf, 0x258, 0x80000);
 	expect_refusal(&bz, -EFBIG, "0x80000", "pref_address below 1 MiB");
-	set64(bz.buf, 0x258, PREF);
+	libhv_put64(bz.buf, 0x258, PREF);
 
-	set32(bz.buf, 0x238, 4);	/* cmdline_size 4 < "quiet" */
+	libhv_put32(bz.buf, 0x238, 4);	/* cmdline_size 4 < "quiet" */
 	expect_refusal(&bz, -E2BIG, "at most 4", "command line too long");
-	set32(bz.buf, 0x238, 0x7ff);
+	libhv_put32(bz.buf, 0x238, 0x7ff);
 
 	/* An initrd that fits neither above nor below the kernel. */
 	{
@@ -370,7 +355,7 @@ static void real_kernel(void)
 		initrd = read_file(path, &initrd_size);
 	}
 	bz.setup = ((bz.buf[0x1f1] ? bz.buf[0x1f1] : 4) + 1u) * 512;
-	pref = le64(bz.buf, 0x258);
+	pref = libhv_get64(bz.buf, 0x258);
 	if (boot_vm_create(&b, 512 * MiB)) {
 		CHECK_EQ(load(&b, &bz, initrd, initrd ? initrd_size : 0, "console=ttyS0",
 			      0xe0000, &e), 0, "load %s: %s", g.gl_pathv[0], hv_error_detail());
@@ -379,12 +364,12 @@ static void real_kernel(void)
 		      "real kernel: protected-mode code at pref_address");
 		CHECK(!memcmp(b.mem + 0x7000 + 0x1f1, bz.buf + 0x1f1, 0x1fa - 0x1f1),
 		      "real kernel: header copied");
-		CHECK_EQ(le64(b.mem + 0x7000, 0x70), le16(bz.buf, 0x206) >= 0x20e ? 0xe0000 : 0,
+		CHECK_EQ(libhv_get64(b.mem + 0x7000, 0x70), libhv_get16(bz.buf, 0x206) >= 0x20e ? 0xe0000 : 0,
 			 "real kernel: acpi_rsdp_addr");
 		if (initrd) {
-			uint64_t at = le32(b.mem + 0x7000, 0x218);
+			uint64_t at = libhv_get32(b.mem + 0x7000, 0x218);
 
-			CHECK(at >= pref + le32(bz.buf, 0x260) && at + initrd_size <= 512 * MiB,
+			CHECK(at >= pref + libhv_get32(bz.buf, 0x260) && at + initrd_size <= 512 * MiB,
 			      "real initrd above the kernel's init_size, inside RAM");
 			CHECK(!memcmp(b.mem + at, initrd, initrd_size), "real initrd bytes");
 		}

@@ -18,16 +18,11 @@
 #define ELF_SIZE	0x2000
 #define HDR_OFF		0x100	/* the multiboot header in the ELF file */
 
-static void set32(uint8_t *p, size_t off, uint32_t v)
-{
-	memcpy(p + off, &v, sizeof(v));
-}
-
 static void mb_header(uint8_t *p, size_t off, uint32_t flags)
 {
-	set32(p, off, MB_MAGIC);
-	set32(p, off + 4, flags);
-	set32(p, off + 8, -(MB_MAGIC + flags));
+	libhv_put32(p, off, MB_MAGIC);
+	libhv_put32(p, off + 4, flags);
+	libhv_put32(p, off + 8, -(MB_MAGIC + flags));
 }
 
 /*
@@ -89,11 +84,11 @@ static uint8_t *make_aout(uint32_t flags, uint32_t header_addr, uint32_t load,
 	for (size_t i = 0; i < AOUT_SIZE; i++)
 		f[i] = (uint8_t)(i * 3 + 1);
 	mb_header(f, 0x40, flags);
-	set32(f, 0x4c, header_addr);
-	set32(f, 0x50, load);
-	set32(f, 0x54, load_end);
-	set32(f, 0x58, bss_end);
-	set32(f, 0x5c, entry);
+	libhv_put32(f, 0x4c, header_addr);
+	libhv_put32(f, 0x50, load);
+	libhv_put32(f, 0x54, load_end);
+	libhv_put32(f, 0x58, bss_end);
+	libhv_put32(f, 0x5c, entry);
 	return f;
 }
 
@@ -131,23 +126,23 @@ static void check_state(const struct libhv_entry *e, uint64_t rip, uint64_t info
 static void check_info(const struct boot_vm *b, uint64_t info, const char *cmdline)
 {
 	const uint8_t *mbi = b->mem + info;
-	const uint8_t *mmap = b->mem + le32(mbi, 48);
+	const uint8_t *mmap = b->mem + libhv_get32(mbi, 48);
 
-	CHECK_EQ(le32(mbi, 0), 0x245, "info: flags MEM|CMDLINE|MMAP|BOOT_LOADER_NAME");
-	CHECK_EQ(le32(mbi, 4), 639, "info: mem_lower 639 KiB");
-	CHECK_EQ(le32(mbi, 8), (b->ram.low_size - MiB) >> 10, "info: mem_upper");
-	CHECK_STR((const char *)b->mem + le32(mbi, 16), cmdline, "info: cmdline");
-	CHECK_EQ(le32(mbi, 20), 0, "info: no modules");
-	CHECK_EQ(le32(mbi, 44), 4 * 24, "info: mmap_length, 4 entries");
-	CHECK_EQ(le32(mmap, 0), 20, "mmap[0]: size field");
-	CHECK_EQ(le64(mmap, 4), 0, "mmap[0]: base");
-	CHECK_EQ(le64(mmap, 12), 0x9fc00, "mmap[0]: length");
-	CHECK_EQ(le32(mmap, 20), 1, "mmap[0]: available");
-	CHECK_EQ(le64(mmap, 24 + 4), 0x9fc00, "mmap[1]: the EBDA");
-	CHECK_EQ(le32(mmap, 24 + 20), 2, "mmap[1]: reserved");
-	CHECK_EQ(le64(mmap, 72 + 4), MiB, "mmap[3]: from 1 MiB");
-	CHECK_EQ(le64(mmap, 72 + 12), b->ram.low_size - MiB, "mmap[3]: to the end of RAM");
-	CHECK_STR((const char *)b->mem + le32(mbi, 64), "hvctl", "info: boot_loader_name");
+	CHECK_EQ(libhv_get32(mbi, 0), 0x245, "info: flags MEM|CMDLINE|MMAP|BOOT_LOADER_NAME");
+	CHECK_EQ(libhv_get32(mbi, 4), 639, "info: mem_lower 639 KiB");
+	CHECK_EQ(libhv_get32(mbi, 8), (b->ram.low_size - MiB) >> 10, "info: mem_upper");
+	CHECK_STR((const char *)b->mem + libhv_get32(mbi, 16), cmdline, "info: cmdline");
+	CHECK_EQ(libhv_get32(mbi, 20), 0, "info: no modules");
+	CHECK_EQ(libhv_get32(mbi, 44), 4 * 24, "info: mmap_length, 4 entries");
+	CHECK_EQ(libhv_get32(mmap, 0), 20, "mmap[0]: size field");
+	CHECK_EQ(libhv_get64(mmap, 4), 0, "mmap[0]: base");
+	CHECK_EQ(libhv_get64(mmap, 12), 0x9fc00, "mmap[0]: length");
+	CHECK_EQ(libhv_get32(mmap, 20), 1, "mmap[0]: available");
+	CHECK_EQ(libhv_get64(mmap, 24 + 4), 0x9fc00, "mmap[1]: the EBDA");
+	CHECK_EQ(libhv_get32(mmap, 24 + 20), 2, "mmap[1]: reserved");
+	CHECK_EQ(libhv_get64(mmap, 72 + 4), MiB, "mmap[3]: from 1 MiB");
+	CHECK_EQ(libhv_get64(mmap, 72 + 12), b->ram.low_size - MiB, "mmap[3]: to the end of RAM");
+	CHECK_STR((const char *)b->mem + libhv_get32(mbi, 64), "hvctl", "info: boot_loader_name");
 	CHECK(info + 0x80 + 4 * 24 + 6 + strlen(cmdline) + 1 <= 0x9fc00,
 	      "info below the EBDA");
 }
@@ -172,7 +167,7 @@ static void elf(void)
 	/* The boot area: GDT at 0x1000, information after the 32 KiB of tables. */
 	check_state(&e, 0x100010, 0x9000);
 	CHECK_EQ(e.sregs.gdt.base, 0x1000, "GDTR -> 0x1000");
-	CHECK_EQ(le64(b.mem, 0x1000 + e.sregs.cs.selector), 0x00cf9b000000ffffULL,
+	CHECK_EQ(libhv_get64(b.mem, 0x1000 + e.sregs.cs.selector), 0x00cf9b000000ffffULL,
 		 "GDT: CS's descriptor in guest memory");
 	check_info(&b, 0x9000, "root=hd0 -v");
 	boot_vm_destroy(&b);
@@ -295,7 +290,7 @@ static void header_rejects(void)
 			boot_vm_destroy(&b);
 		}
 	}
-	set32(f, HDR_OFF + 8, 0);
+	libhv_put32(f, HDR_OFF + 8, 0);
 	expect_refusal(f, ELF_SIZE, -ENOEXEC, "checksum", "bad checksum");
 	CHECK(!libhv_is_multiboot(f, ELF_SIZE), "bad checksum: not multiboot");
 	memset(f + HDR_OFF, 0, 12);
@@ -312,39 +307,47 @@ static void header_rejects(void)
 	CHECK(!libhv_is_multiboot(NULL, 100), "NULL: not multiboot");
 }
 
+/* a.out kludge images the loader must refuse, and why. */
+static const struct {
+	uint32_t header_addr, load, load_end, bss_end, entry;
+	size_t size;
+	int err;
+	const char *word;
+	const char *what;
+} aout_bad[] = {
+	{ 0x100040, 0x100080, 0x100300, 0, 0x100080, AOUT_SIZE, -ENOEXEC,
+	  "load_addr", "load_addr above header_addr" },
+	{ 0x100080, 0x100000, 0x100300, 0, 0x100080, AOUT_SIZE, -ENOEXEC,
+	  "before the file", "image starting before the file" },
+	{ 0x100040, 0x100000, 0xff000, 0, 0x100000, AOUT_SIZE, -ENOEXEC,
+	  "load_end_addr", "load_end_addr below load_addr" },
+	{ 0x100040, 0x100000, 0x100800, 0, 0x100000, AOUT_SIZE, -ENOEXEC,
+	  "truncated", "load_end_addr past the file" },
+	{ 0x100040, 0x100000, 0x100300, 0x100200, 0x100000, AOUT_SIZE, -ENOEXEC,
+	  "bss_end_addr", "bss_end_addr below load_end_addr" },
+	{ 0x100040, 0x100000, 0x100300, 0x102000, 0x102000, AOUT_SIZE, -ENOEXEC,
+	  "entry point", "entry at bss_end_addr" },
+	{ 0x100040, 0x100000, 0x100300, 0x2001000, 0x100000, AOUT_SIZE, -EFBIG,
+	  "guest RAM", "bss past the end of RAM (32 MiB)" },
+	/* The image fills conventional memory: no room for the boot area. */
+	{ 0x1040, 0x1000, 0x1300, 0x9f000, 0x1000, AOUT_SIZE, -EFBIG,
+	  "no room", "no room below 640 KiB" },
+	/* The address fields must lie in the file and the first 8 KiB. */
+	{ 0x100040, 0x100000, 0x100300, 0, 0x100000, 0x50, -ENOEXEC,
+	  "address fields", "file ends inside the header" },
+};
+
 static void aout_rejects(void)
 {
-	uint8_t *f;
+	for (size_t i = 0; i < sizeof(aout_bad) / sizeof(aout_bad[0]); i++) {
+		uint8_t *f = make_aout(AOUT, aout_bad[i].header_addr, aout_bad[i].load,
+				       aout_bad[i].load_end, aout_bad[i].bss_end,
+				       aout_bad[i].entry);
 
-	f = make_aout(AOUT, 0x100040, 0x100080, 0x100300, 0, 0x100080);
-	expect_refusal(f, AOUT_SIZE, -ENOEXEC, "load_addr", "load_addr above header_addr");
-	free(f);
-	f = make_aout(AOUT, 0x100080, 0x100000, 0x100300, 0, 0x100080);
-	expect_refusal(f, AOUT_SIZE, -ENOEXEC, "before the file", "image starting before the file");
-	free(f);
-	f = make_aout(AOUT, 0x100040, 0x100000, 0xff000, 0, 0x100000);
-	expect_refusal(f, AOUT_SIZE, -ENOEXEC, "load_end_addr", "load_end_addr below load_addr");
-	free(f);
-	f = make_aout(AOUT, 0x100040, 0x100000, 0x100800, 0, 0x100000);
-	expect_refusal(f, AOUT_SIZE, -ENOEXEC, "truncated", "load_end_addr past the file");
-	free(f);
-	f = make_aout(AOUT, 0x100040, 0x100000, 0x100300, 0x100200, 0x100000);
-	expect_refusal(f, AOUT_SIZE, -ENOEXEC, "bss_end_addr", "bss_end_addr below load_end_addr");
-	free(f);
-	f = make_aout(AOUT, 0x100040, 0x100000, 0x100300, 0x102000, 0x102000);
-	expect_refusal(f, AOUT_SIZE, -ENOEXEC, "entry point", "entry at bss_end_addr");
-	free(f);
-	f = make_aout(AOUT, 0x100040, 0x100000, 0x100300, 0x2001000, 0x100000);
-	expect_refusal(f, AOUT_SIZE, -EFBIG, "guest RAM", "bss past the end of RAM");
-	free(f);
-	/* The image fills conventional memory: no room for the boot area. */
-	f = make_aout(AOUT, 0x1040, 0x1000, 0x1300, 0x9f000, 0x1000);
-	expect_refusal(f, AOUT_SIZE, -EFBIG, "no room", "no room below 640 KiB");
-	free(f);
-	/* The address fields must lie in the file and the first 8 KiB. */
-	f = make_aout(AOUT, 0x100040, 0x100000, 0x100300, 0, 0x100000);
-	expect_refusal(f, 0x50, -ENOEXEC, "address fields", "file ends inside the header");
-	free(f);
+		expect_refusal(f, aout_bad[i].size, aout_bad[i].err, aout_bad[i].word,
+			       aout_bad[i].what);
+		free(f);
+	}
 }
 
 void test_multiboot(void)
