@@ -26,6 +26,7 @@ volatile uint64_t guest_exc_count;
 volatile uint64_t guest_exc_expected;
 volatile uint64_t guest_exc_skip;
 volatile uint64_t guest_backend;
+void (*volatile guest_irq_hook)(uint64_t vector);
 
 /* Where a guest entry function returns to (guest_idt.S). */
 extern char guest_return_trap[];

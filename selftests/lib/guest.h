@@ -130,6 +130,15 @@ extern volatile uint64_t guest_exc_expected;
 extern volatile uint64_t guest_exc_skip;
 extern char guest_isr_stubs[];
 
+/*
+ * Called by the IDT stubs for interrupts (vectors 32-255) and NMIs, after
+ * the bookkeeping above, with the vector as argument, when not NULL.
+ * It runs on the interrupted stack with the caller-saved registers saved
+ * and RFLAGS.IF clear (interrupt gates); the stub's IRETQ follows. For the
+ * local APIC tests (apic.h): the hook is where an EOI goes.
+ */
+extern void (*volatile guest_irq_hook)(uint64_t vector);
+
 /* Set by the host: HV_CAP_BACKEND, to pick VMMCALL or VMCALL. */
 extern volatile uint64_t guest_backend;
 

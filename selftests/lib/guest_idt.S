@@ -32,6 +32,7 @@ guest_isr_stubs:
  * Stack on entry: vector, error code, RIP, CS, RFLAGS, RSP, SS.
  * Records the event in the guest_exc_* globals. Exceptions other than NMI
  * are fatal unless guest_exc_expected is set; then RIP += guest_exc_skip.
+ * Interrupts and NMIs then go to guest_irq_hook, if set.
  */
 guest_isr_common:
 	pushq %rax
@@ -44,9 +45,9 @@ guest_isr_common:
 	lock incq guest_exc_count(%rip)
 	movq 8(%rsp), %rax
 	cmpq $32, %rax
-	jae 1f
+	jae 4f
 	cmpq $2, %rax
-	je 1f
+	je 4f
 	cmpq $0, guest_exc_expected(%rip)
 	je guest_isr_fatal
 	movq guest_exc_skip(%rip), %rax
@@ -54,6 +55,38 @@ guest_isr_common:
 1:	popq %rax
 	addq $16, %rsp
 	iretq
+
+/*
+ * An interrupt or NMI: guest_irq_hook(vector), if set, with the registers
+ * the C calling convention lets it clobber saved and the stack aligned.
+ */
+4:	cmpq $0, guest_irq_hook(%rip)
+	je 1b
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %rbp
+	movq %rsp, %rbp
+	movq 80(%rsp), %rdi	/* the vector, above the 9 pushes and RAX */
+	andq $-16, %rsp
+	cld
+	call *guest_irq_hook(%rip)
+	movq %rbp, %rsp
+	popq %rbp
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	jmp 1b
 
 /* Report an unexpected exception as a UCALL_ABORT and stop. */
 guest_isr_fatal:
