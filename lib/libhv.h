@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 #define LIBHV_VERSION_MAJOR 1
-#define LIBHV_VERSION_MINOR 0
+#define LIBHV_VERSION_MINOR 1
 
 struct hv;
 struct hv_vm;
@@ -216,6 +216,188 @@ int hv_vcpu_run_loop(struct hv_vcpu *vcpu, const struct hv_exit_handlers *h,
 const char *hv_exit_name(uint32_t reason);
 /* Name of a HV_STAT_* counter ("exits", "io", ...), NULL if out of range. */
 const char *hv_stat_name(uint32_t index);
+
+/* ---- in-kernel interrupt controllers (libhv 1.1) ---- */
+
+/*
+ * Give the VM local APICs and an IOAPIC in the kernel (HV_VM_CREATE_IRQCHIP;
+ * uapi/linux/hv.h says what changes with them). Call it before the first
+ * hv_vcpu_create(). Errors: -EOPNOTSUPP when the module has no irqchip
+ * (HV_CAP_IRQCHIP absent), -EBUSY when a vCPU exists, -EEXIST the second
+ * time.
+ */
+int hv_vm_create_irqchip(struct hv_vm *vm);
+/*
+ * Drive IOAPIC input gsi (0 to HV_IOAPIC_PINS - 1) to level (0 or 1). An
+ * edge-triggered pin interrupts on each 0 -> 1 change, a level-triggered
+ * one while the line is 1. Thread safe. Errors: -ENXIO without an irqchip,
+ * -EINVAL for a gsi or level out of range.
+ */
+int hv_vm_irq_line(struct hv_vm *vm, uint32_t gsi, uint32_t level);
+/*
+ * Deliver a message-signalled interrupt (address and data as a PCI device
+ * writes them). Returns 1 when a local APIC took it, 0 when none matched;
+ * -ENXIO without an irqchip, -EINVAL for an address outside 0xfeexxxxx.
+ */
+int hv_vm_signal_msi(struct hv_vm *vm, uint64_t address, uint32_t data);
+
+/* ---- the PC machine (libhv 1.1) ---- */
+
+/*
+ * A PC that boots an unmodified Linux (bzImage) or a multiboot kernel:
+ * RAM from 0 with the PCI hole [3 GiB, 4 GiB) moved above 4 GiB, ACPI
+ * tables (MADT with every vCPU and the IOAPIC), the in-kernel APICs, a
+ * 16550A UART at COM1 (IRQ 4) on two file descriptors, an RTC, an i8042
+ * and ACPI power management for reset and power-off, and QEMU's debug-exit
+ * port 0xf4. One host thread runs each vCPU. docs/MACHINE.md describes it
+ * all: layout, ports, interrupts, what is not emulated.
+ *
+ * Use: hv_machine_create(), one hv_machine_load_*(), hv_machine_run()
+ * (once), hv_machine_destroy().
+ */
+struct hv_machine;
+
+/* Guest memory of a machine: at least this much, in whole 4 KiB pages. */
+#define HV_MACHINE_MIN_MEM	(2ULL << 20)
+
+/**
+ * struct hv_machine_config - what hv_machine_create() builds
+ * @mem: bytes of guest RAM; whole 4 KiB pages, at least HV_MACHINE_MIN_MEM.
+ *	Above 3 GiB the rest starts at 4 GiB (the PCI hole).
+ * @vcpus: number of vCPUs, 1 to HV_CAP_MAX_VCPUS.
+ * @console_in: file descriptor that COM1 receives from (a thread reads it
+ *	while the guest has room for the bytes, until end of file), or -1.
+ * @console_out: file descriptor that COM1's output is written to, or -1
+ *	to drop it. A write error (EPIPE, say) drops the output too.
+ * @flags: must be 0.
+ * @reserved: must be 0.
+ *
+ * The machine does not close, and does not change the flags of, the two
+ * descriptors; they must stay open until hv_machine_destroy().
+ */
+struct hv_machine_config {
+	uint64_t mem;
+	uint32_t vcpus;
+	int32_t console_in;
+	int32_t console_out;
+	uint32_t flags;
+	uint64_t reserved[4];
+};
+
+/* How a machine's run ended: struct hv_machine_result.end. */
+enum hv_machine_end {
+	HV_MACHINE_END_NONE = 0,
+	HV_MACHINE_END_POWEROFF = 1,	/* ACPI soft-off (S5) */
+	HV_MACHINE_END_RESET = 2,	/* reset: ACPI reset register, i8042 */
+	HV_MACHINE_END_DEBUG_EXIT = 3,	/* a write to port 0xf4 */
+	HV_MACHINE_END_SHUTDOWN = 4,	/* a vCPU triple-faulted */
+	HV_MACHINE_END_STOPPED = 5,	/* hv_machine_stop() */
+	HV_MACHINE_END_ERROR = 6,	/* hv_machine_run() failed */
+};
+
+/**
+ * struct hv_machine_result - how hv_machine_run() ended
+ * @end: enum hv_machine_end.
+ * @vcpu: the vCPU whose exit ended the run (for STOPPED: 0).
+ * @status: HV_MACHINE_END_DEBUG_EXIT: ((v & 0x7f) << 1) | 1 for the value
+ *	v written to port 0xf4, as QEMU's isa-debug-exit; else 0.
+ * @reserved0: 0.
+ * @rip: the RIP of that vCPU when its exit ended the run (0 for STOPPED).
+ * @io_unclaimed: bytes of port I/O that no device took (they read as
+ *	all-ones): what a guest looked for and did not find.
+ * @mmio_unclaimed: accesses outside RAM and the APICs (they read as
+ *	all-ones too).
+ * @reserved: 0.
+ */
+struct hv_machine_result {
+	uint32_t end;
+	uint32_t vcpu;
+	int32_t status;
+	uint32_t reserved0;
+	uint64_t rip;
+	uint64_t io_unclaimed;
+	uint64_t mmio_unclaimed;
+	uint64_t reserved[2];
+};
+
+/*
+ * Create the machine: a VM with the in-kernel irqchip, its RAM, the ACPI
+ * tables, config->vcpus vCPUs and the devices. hv may be closed afterwards.
+ * Errors: -EINVAL for a bad config (hv_error_detail() names the field;
+ * vcpus above HV_CAP_MAX_VCPUS too), -EBADF for a console descriptor that
+ * is not open, -EOPNOTSUPP when the module lacks the irqchip (or another
+ * capability the machine needs), -E2BIG when the RAM would end beyond
+ * HV_CAP_GPA_BITS, and the errors of hv_vm_create(), hv_vm_alloc_memory()
+ * and hv_vcpu_create(). *out is set only on success.
+ */
+int hv_machine_create(struct hv *hv, const struct hv_machine_config *config,
+		      struct hv_machine **out);
+/*
+ * Destroy the machine, its VM, vCPUs and memory. Not while hv_machine_run()
+ * runs: stop it and let it return first.
+ */
+void hv_machine_destroy(struct hv_machine *machine);
+/* The machine's VM and vCPUs (for statistics, state); owned by the machine. */
+struct hv_vm *hv_machine_vm(struct hv_machine *machine);
+uint32_t hv_machine_vcpus(const struct hv_machine *machine);
+/* NULL when index is not below hv_machine_vcpus(). */
+struct hv_vcpu *hv_machine_vcpu(struct hv_machine *machine, uint32_t index);
+
+/* What hv_kernel_probe() found. */
+enum hv_kernel_format {
+	HV_KERNEL_BZIMAGE = 1,		/* Linux x86 boot protocol */
+	HV_KERNEL_MULTIBOOT = 2,	/* multiboot v1 */
+};
+
+/*
+ * Which loader a kernel file needs, from its content (a bzImage's setup
+ * header first, then a multiboot header in the first 8 KiB). Needs no
+ * device. -ENOEXEC when it is neither; the errors of open() and read()
+ * (hv_error_detail() names the file).
+ */
+int hv_kernel_probe(const char *path, uint32_t *format);
+/*
+ * Load a bzImage with its initrd (NULL for none) and command line (NULL for
+ * an empty one) by the Linux x86 boot protocol, and point vCPU 0 at its
+ * 64-bit entry. Errors: -ENOEXEC when the kernel is not a bzImage this
+ * loader can start, -EFBIG when kernel and initrd do not fit in guest RAM,
+ * -EALREADY when a kernel was loaded already, file errors.
+ */
+int hv_machine_load_linux(struct hv_machine *machine, const char *kernel,
+			  const char *initrd, const char *cmdline);
+/*
+ * Load a multiboot (v1) kernel (an ELF32 image, or one with the a.out
+ * kludge) with its command line (NULL for none), and point vCPU 0 at its
+ * entry. Errors as hv_machine_load_linux().
+ */
+int hv_machine_load_multiboot(struct hv_machine *machine, const char *kernel,
+			      const char *cmdline);
+/*
+ * Run the machine until the guest powers off, resets, writes port 0xf4 or
+ * a vCPU triple-faults, or hv_machine_stop() is called: one thread per
+ * vCPU, and one reading config->console_in. Returns 0 with *result saying
+ * how the run ended; a negative errno when it failed (a vCPU exit the
+ * machine cannot handle, an internal error of hv, a failed ioctl), with
+ * *result->end HV_MACHINE_END_ERROR and @vcpu/@rip saying where, and
+ * hv_error_detail() naming the vCPU, the exit and hv's data. -EALREADY when
+ * called a second time; -EINVAL before a kernel is loaded. While it runs
+ * the vCPU threads block the asynchronous signals, so that the caller's
+ * thread receives them.
+ */
+int hv_machine_run(struct hv_machine *machine, struct hv_machine_result *result);
+/*
+ * Make hv_machine_run() return (end HV_MACHINE_END_STOPPED, unless the run
+ * has ended already), or return at once if it has not started yet. Safe to
+ * call from any thread and from a signal handler; NULL does nothing.
+ */
+void hv_machine_stop(struct hv_machine *machine);
+/* "poweroff", "reset", ...; "unknown" for values out of range. */
+const char *hv_machine_end_name(uint32_t end);
+/*
+ * What an HV_EXIT_INTERNAL_ERROR's suberror (HV_INTERNAL_*) means, in words
+ * ("unhandled exit", ...); "unknown" for values libhv does not know.
+ */
+const char *hv_internal_error_name(uint32_t suberror);
 
 #ifdef __cplusplus
 }

@@ -70,6 +70,10 @@ void fake_reset(void)
 	fake.caps[HV_CAP_STATS] = HV_STAT_NR;
 	fake.caps[HV_CAP_GPA_BITS] = 48;
 	fake.caps[HV_CAP_NESTED_PAGING] = 1;
+	fake.caps[HV_CAP_MMIO] = 1;
+	fake.caps[HV_CAP_KICK] = 1;
+	fake.caps[HV_CAP_IRQCHIP] = HV_IOAPIC_PINS;
+	fake.irqchip_after_vcpus = -1;
 	fake.eintr_sets_reason = true;
 	fake.sregs.cr0 = 0x60000010;
 	fake.sregs.cr8 = FAKE_CR8;
@@ -130,17 +134,35 @@ static int vm_ioctl(unsigned long req, unsigned long arg)
 			return fail(EEXIST);
 		if (fake.nr_slots == FAKE_MAX_SLOTS)
 			return fail(ENOSPC);
+		fake.memslots[fake.nr_slots] = *ms;
 		fake.slot_ids[fake.nr_slots++] = ms->slot;
 		return 0;
 	case HV_VM_DELETE_MEMSLOT:
 		i = slot_index((uint32_t)arg);
 		if (i < 0)
 			return fail(ENOENT);
-		fake.slot_ids[i] = fake.slot_ids[--fake.nr_slots];
+		fake.memslots[i] = fake.memslots[--fake.nr_slots];
+		fake.slot_ids[i] = fake.slot_ids[fake.nr_slots];
 		return 0;
 	case HV_VM_CREATE_VCPU:
-		return arg >= fake.caps[HV_CAP_MAX_VCPUS] ? fail(EINVAL) :
-		       dup(kind_memfd(KIND_VCPU));
+		if (arg >= fake.caps[HV_CAP_MAX_VCPUS])
+			return fail(EINVAL);
+		fake.nr_vcpus++;
+		return dup(kind_memfd(KIND_VCPU));
+	case HV_VM_CREATE_IRQCHIP:
+		if (!fake.caps[HV_CAP_IRQCHIP])
+			return fail(ENOTTY);
+		if (fake.irqchip_after_vcpus >= 0)
+			return fail(EEXIST);
+		fake.irqchip_after_vcpus = fake.nr_vcpus;
+		return 0;
+	case HV_VM_IRQ_LINE:
+		if (fake.irqchip_after_vcpus < 0)
+			return fail(ENXIO);
+		if (fake.nr_irq_line < FAKE_MAX_STEPS)
+			fake.irq_lines[fake.nr_irq_line] = *(const struct hv_irq_line *)arg;
+		fake.nr_irq_line++;
+		return 0;
 	}
 	return fail(ENOTTY);
 }
@@ -206,6 +228,7 @@ static int vcpu_ioctl(unsigned long req, unsigned long arg)
 			stats->count[i] = 100 + i;
 		return 0;
 	case HV_VCPU_KICK:
+		fake.nr_kick++;
 		return 0;
 	}
 	return fail(ENOTTY);

@@ -37,6 +37,12 @@ struct fake_hv {
 	struct hv_memslot last_memslot;
 	uint32_t slot_ids[FAKE_MAX_SLOTS];
 	int nr_slots;
+	struct hv_memslot memslots[FAKE_MAX_SLOTS];	/* as set, by position */
+	int nr_vcpus;			/* HV_VM_CREATE_VCPU calls that succeeded */
+	int irqchip_after_vcpus;	/* nr_vcpus at HV_VM_CREATE_IRQCHIP; -1 none */
+	int nr_irq_line;
+	struct hv_irq_line irq_lines[FAKE_MAX_STEPS];	/* the first ones */
+	int nr_kick;
 	struct hv_sregs sregs;		/* GET_SREGS returns it, SET_SREGS stores */
 	struct hv_regs regs;
 	int nr_set_sregs;
