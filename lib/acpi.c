@@ -92,10 +92,8 @@ static size_t table_begin(struct acpi_image *img, const char *sig,
 static void table_end(struct acpi_image *img, size_t off)
 {
 	uint8_t *t = img->buf + off;
-	uint32_t len;
 
-	memcpy(&len, t + HDR_LENGTH, sizeof(len));
-	t[HDR_CHECKSUM] = acpi_checksum(t, len);
+	t[HDR_CHECKSUM] = acpi_checksum(t, libhv_get32(t, HDR_LENGTH));
 }
 
 /* ---- RSDP (ACPI 6.4, 5.2.5.3, table 5.3) ---- */
@@ -325,8 +323,10 @@ static void madt_override(uint8_t **at, uint8_t irq, uint32_t gsi,
 /*
  * vCPU i: ACPI processor UID i, APIC ID i (hv's local APIC IDs are the
  * vCPU indexes). The IOAPIC's ID follows them: IDs share one space.
- * IRQ 0 moves to GSI 2, edge (ISA polarity); the SCI, IRQ 9, is level
- * triggered and active high, the opposite of ISA's default (5.2.12.5).
+ * IRQ 0 moves to GSI 2, edge (ISA polarity). The SCI, IRQ 9, is level
+ * triggered and active high (the machine drives the line 1 while an event
+ * is pending); without the override an OS takes it for level and active
+ * low, the SCI's default (5.2.9, SCI_INT).
  */
 static size_t build_madt(struct acpi_image *img, uint32_t ncpus)
 {

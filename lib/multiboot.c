@@ -291,22 +291,25 @@ static bool overlaps_image(const struct mb_image *img, uint64_t addr,
  * of conventional memory where it misses every segment: the start of RAM
  * after page 0, or the page after a segment.
  */
-static int place_boot_area(const struct mb_image *img, uint64_t size,
+static int place_boot_area(const struct mb_image *img,
+			   const struct libhv_ram *ram, uint64_t size,
 			   uint64_t *at)
 {
-	uint64_t best = LIBHV_EBDA;
+	uint64_t limit = ram->low_size < LIBHV_EBDA ? ram->low_size : LIBHV_EBDA;
+	uint64_t best = limit;
 
 	for (unsigned int i = 0; i <= img->nseg; i++) {
 		uint64_t c = i < img->nseg ?
 			     page_up((uint64_t)img->seg[i].addr + img->seg[i].memsz) :
 			     BOOT_AREA_MIN;
 
-		if (c < best && c + size <= LIBHV_EBDA && !overlaps_image(img, c, size))
+		if (c < best && size <= limit && c <= limit - size &&
+		    !overlaps_image(img, c, size))
 			best = c;
 	}
-	if (best == LIBHV_EBDA)
+	if (best == limit)
 		return libhv_error(-EFBIG, "no room below 0x%llx beside the multiboot image for 0x%llx bytes of boot information",
-				   LIBHV_EBDA, (unsigned long long)size);
+				   (unsigned long long)limit, (unsigned long long)size);
 	*at = best;
 	return 0;
 }
@@ -386,7 +389,7 @@ int libhv_multiboot_load(struct hv_vm *vm, const struct libhv_ram *ram,
 		return n;
 	info_size = MBI_MMAP_OFF + (uint64_t)n * MMAP_ENTRY_SIZE +
 		    sizeof(LOADER_NAME) + cmdline_len + 1;
-	err = place_boot_area(&img, HV_SETUP_TABLES_SIZE + info_size, &area);
+	err = place_boot_area(&img, ram, HV_SETUP_TABLES_SIZE + info_size, &area);
 	if (err)
 		return err;
 	info = area + HV_SETUP_TABLES_SIZE;

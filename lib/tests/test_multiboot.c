@@ -213,6 +213,16 @@ static void aout(void)
 	check_info(&b, 0xd000, "x");
 	boot_vm_destroy(&b);
 	free(f);
+
+	/* 128 KiB of RAM: the boot area must end inside it, not at 640 KiB. */
+	f = make_aout(AOUT, 0x1040, 0x1000, 0x1300, 0x18000, 0x1000);
+	if (!boot_vm_create(&b, 0x20000))
+		return;
+	CHECK_EQ(libhv_multiboot_load(b.vm, &b.ram, f, AOUT_SIZE, NULL, &e), -EFBIG,
+		 "128 KiB of RAM, the image up to 96 KiB: no room for the boot area");
+	CHECK(detail_has("below 0x20000"), "detail gives the end of RAM: %s", hv_error_detail());
+	boot_vm_destroy(&b);
+	free(f);
 }
 
 static void expect_refusal(const uint8_t *f, size_t size, int err,
