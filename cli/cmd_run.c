@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * hvctl run: load a flat binary into a one-vCPU guest and run it, with
- * COM1 on stdout and port 0xf4 to end the run (see run_exits.c).
+ * COM1 on stdout and port 0xf4 to end the run (see run_exits.c); or, with
+ * --kernel, boot a kernel on libhv's PC machine (see run_kernel.c).
  *
  * Everything that can be checked without /dev/hv (options, the file, the
  * memory layout) is checked first, so mistakes are reported the same way
  * on machines with and without hv.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -16,6 +19,7 @@
 #include "run.h"
 
 #define DEFAULT_MEM	(64ULL << 20)
+#define DEFAULT_KERNEL_MEM (512ULL << 20)
 #define MIN_MEM		(2ULL << 20)
 #define DEFAULT_LOAD	0x1000ULL
 #define PAGE_SIZE	4096ULL
@@ -38,6 +42,12 @@ struct run_opts {
 	uint64_t entry;
 	bool entry_set;
 	bool stats;
+	/* --kernel and what goes with it */
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	uint32_t vcpus;
+	bool mem_set, mode_set, load_set, vcpus_set;
 };
 
 /* Where hvctl puts what the guest must leave alone. */
@@ -58,20 +68,29 @@ static void run_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: hvctl run [OPTIONS] FILE\n"
+		"       hvctl run --kernel KERNEL [--initrd FILE] [--cmdline STR] [--vcpus N] [OPTIONS]\n"
 		"\n"
-		"Run FILE, a flat binary, as the only code of a one-vCPU guest.\n"
+		"Run FILE, a flat binary, as the only code of a one-vCPU guest; or boot\n"
+		"KERNEL, a Linux bzImage or a multiboot kernel, on a PC with N vCPUs.\n"
 		"\n"
 		"Options:\n"
-		"  -m, --mem SIZE      guest memory at guest-physical 0: bytes, or with a K, M\n"
-		"                      or G suffix; whole 4K pages, at least 2M (default 64M)\n"
+		"  -m, --mem SIZE      guest memory: bytes, or with a K, M or G suffix; whole\n"
+		"                      4K pages, at least 2M (default 64M, 512M with --kernel)\n"
+		"  -s, --stats         after the run, print exit counts to stderr (per vCPU)\n"
+		"  -d, --device PATH   the hv device (default /dev/hv)\n"
+		"  -h, --help          show this help\n"
+		"For FILE:\n"
 		"  -M, --mode MODE     real, protected or long (default long)\n"
 		"  -l, --load ADDR     guest-physical address to load FILE at (default 0x1000)\n"
 		"  -e, --entry ADDR    address of the first instruction (default: --load)\n"
-		"  -s, --stats         after the run, print exit counts to stderr\n"
-		"  -d, --device PATH   the hv device (default /dev/hv)\n"
-		"  -h, --help          show this help\n"
+		"For --kernel:\n"
+		"  -k, --kernel KERNEL boot KERNEL: a bzImage (Linux x86 boot protocol, 64-bit\n"
+		"                      entry) or a multiboot (v1) kernel, told apart by content\n"
+		"  -i, --initrd FILE   the initial RAM disk of a bzImage\n"
+		"  -a, --cmdline STR   the kernel command line (default \"" DEFAULT_CMDLINE "\")\n"
+		"  -c, --vcpus N       vCPUs, 1 to hv's maximum (default 1)\n"
 		"\n"
-		"Guest state: interrupts off, no IDT. Protected and long mode use flat\n"
+		"FILE starts with interrupts off and no IDT. Protected and long mode use flat\n"
 		"segments (selectors 0x08 code32, 0x10 data, 0x18 code64); long mode\n"
 		"identity-maps the first 4G with 2M pages. hvctl keeps the top 1M below\n"
 		"min(SIZE, 4G) for the GDT, page tables and stack (the stack pointer starts\n"
@@ -79,14 +98,29 @@ static void run_usage(FILE *out)
 		"it), other segments 0, SS:SP = 0000:FFF0, with 0xF000-0xFFFF kept for the\n"
 		"stack. FILE must not overlap what hvctl keeps.\n"
 		"\n"
-		"Devices: bytes written to COM1 (port 0x3f8) go to stdout; its line status\n"
+		"FILE's devices: bytes written to COM1 (port 0x3f8) go to stdout; its line status\n"
 		"(0x3fd) always says ready to send. Writing V to port 0xf4 ends the run with\n"
 		"exit status ((V & 0x7f) << 1) | 1, like QEMU's isa-debug-exit: only the low\n"
 		"7 bits of V are meaningful (V = 0 gives 1, as a failure does). Other ports,\n"
 		"and memory outside guest RAM, read as all-ones and ignore writes.\n"
 		"\n"
 		"Exit status: the guest's (port 0xf4); 1 when the guest halts or shuts down,\n"
-		"or hvctl or hv fails; 2 for a usage error.\n");
+		"or hvctl or hv fails; 2 for a usage error.\n"
+		"\n"
+		"--kernel boots a PC (docs/MACHINE.md): RAM from 0, the part above 3G moved above 4G;\n"
+		"ACPI tables with every vCPU and the IOAPIC; local APICs, IOAPIC and\n"
+		"kvmclock in hv; a 16550A UART at COM1 (IRQ 4); an RTC; ACPI power-off and\n"
+		"reset; port 0xf4 as above. Multiboot kernels start in 32-bit protected mode.\n"
+		"\n"
+		"Console: COM1 (ttyS0 in Linux) reads stdin and writes stdout. When stdin is\n"
+		"a terminal it is in raw mode during the run, so every key, Ctrl-C too, goes\n"
+		"to the guest; Ctrl-a x quits, Ctrl-a Ctrl-a sends Ctrl-a, Ctrl-a h lists the\n"
+		"keys. Otherwise the guest reads stdin as it is; at its end the guest runs on.\n"
+		"\n"
+		"The run ends when the guest powers off or reboots (hvctl does not restart\n"
+		"it; status 0 for both), writes port 0xf4 (its status, as above), or a vCPU\n"
+		"triple-faults (1); on Ctrl-a x (0); on SIGINT, SIGTERM or SIGHUP, after\n"
+		"which hvctl restores the terminal and dies of the signal.\n");
 }
 
 static int parse_mem(struct run_opts *o, const char *arg)
@@ -118,17 +152,36 @@ static int parse_addr(const char *opt, const char *arg, uint64_t *out)
 	return 0;
 }
 
+/* A decimal number of vCPUs, 1 or more; hv's maximum is checked later. */
+static int parse_vcpus(struct run_opts *o, const char *arg)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (!isdigit((unsigned char)*arg) || *end || errno || v < 1 || v > UINT32_MAX)
+		return hvctl_usage_error(&cmd_run, "bad --vcpus value '%s': expected a number, 1 or more",
+					 arg);
+	o->vcpus = (uint32_t)v;
+	o->vcpus_set = true;
+	return 0;
+}
+
 static int parse_option(struct run_opts *o, int c)
 {
 	switch (c) {
 	case 'm':
+		o->mem_set = true;
 		return parse_mem(o, optarg);
 	case 'M':
+		o->mode_set = true;
 		if (hv_mode_parse(optarg, &o->mode))
 			return hvctl_usage_error(&cmd_run, "bad --mode '%s': real, protected or long",
 						 optarg);
 		return 0;
 	case 'l':
+		o->load_set = true;
 		return parse_addr("--load", optarg, &o->load);
 	case 'e':
 		o->entry_set = true;
@@ -139,8 +192,50 @@ static int parse_option(struct run_opts *o, int c)
 	case 'd':
 		o->device = optarg;
 		return 0;
+	case 'k':
+		o->kernel = optarg;
+		return 0;
+	case 'i':
+		o->initrd = optarg;
+		return 0;
+	case 'a':
+		o->cmdline = optarg;
+		return 0;
+	case 'c':
+		return parse_vcpus(o, optarg);
 	}
 	return hvctl_see_help(&cmd_run);
+}
+
+/* The options of one form that the other form does not take. */
+static const char *flat_only_option(const struct run_opts *o)
+{
+	return o->mode_set ? "--mode" : o->load_set ? "--load" : o->entry_set ? "--entry" : NULL;
+}
+
+static const char *kernel_only_option(const struct run_opts *o)
+{
+	return o->initrd ? "--initrd" : o->cmdline ? "--cmdline" : o->vcpus_set ? "--vcpus" : NULL;
+}
+
+static int check_kernel_args(struct run_opts *o, int argc, char **argv)
+{
+	const char *opt = flat_only_option(o);
+
+	if (optind != argc)
+		return hvctl_usage_error(&cmd_run, "--kernel boots KERNEL: '%s' is one FILE too many",
+					 argv[optind]);
+	if (opt)
+		return hvctl_usage_error(&cmd_run, "%s is for a flat binary FILE, not with --kernel", opt);
+	if (!*o->kernel)
+		return hvctl_usage_error(&cmd_run, "--kernel needs a file name");
+	if (!o->cmdline)
+		o->cmdline = DEFAULT_CMDLINE;
+	if (!o->mem_set) {
+		o->mem = DEFAULT_KERNEL_MEM;
+		o->mem_arg = "512M";
+	}
+	return 0;
 }
 
 /* Returns -1 for --help, 0 to go on, or the usage exit status. */
@@ -154,19 +249,29 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 		{ "stats", no_argument, NULL, 's' },
 		{ "device", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "cmdline", required_argument, NULL, 'a' },
+		{ "vcpus", required_argument, NULL, 'c' },
 		{ 0 },
 	};
+	const char *opt;
 	int c, err;
 
 	*o = (struct run_opts){ .mem = DEFAULT_MEM, .mem_arg = "64M",
-				.mode = HV_MODE_LONG, .load = DEFAULT_LOAD };
-	while ((c = getopt_long(argc, argv, "m:M:l:e:sd:h", options, NULL)) != -1) {
+				.mode = HV_MODE_LONG, .load = DEFAULT_LOAD, .vcpus = 1 };
+	while ((c = getopt_long(argc, argv, "m:M:l:e:sd:hk:i:a:c:", options, NULL)) != -1) {
 		if (c == 'h')
 			return -1;
 		err = parse_option(o, c);
 		if (err)
 			return err;
 	}
+	if (o->kernel)
+		return check_kernel_args(o, argc, argv);
+	opt = kernel_only_option(o);
+	if (opt)
+		return hvctl_usage_error(&cmd_run, "%s goes with --kernel", opt);
 	if (optind == argc)
 		return hvctl_usage_error(&cmd_run, "no FILE to run");
 	if (optind + 1 != argc)
@@ -359,6 +464,15 @@ static int run_main(int argc, char **argv)
 	}
 	if (ret)
 		return ret;
+	if (o.kernel) {
+		const struct kernel_opts k = {
+			.device = o.device, .kernel = o.kernel, .initrd = o.initrd,
+			.cmdline = o.cmdline, .mem_arg = o.mem_arg, .mem = o.mem,
+			.vcpus = o.vcpus, .stats = o.stats,
+		};
+
+		return run_kernel(&k);
+	}
 	plan_layout(&o, &l);
 	if (check_file(&o, &l))
 		return HVCTL_FAILED;
@@ -375,7 +489,7 @@ static int run_main(int argc, char **argv)
 
 const struct hvctl_cmd cmd_run = {
 	.name = "run",
-	.summary = "run a flat binary in a one-vCPU guest, COM1 on stdout",
+	.summary = "run a flat binary, or boot a Linux or multiboot kernel",
 	.main = run_main,
 	.usage = run_usage,
 };

@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* hvctl run: the guest's devices and exit handling (run_exits.c, com1.c). */
+/*
+ * hvctl run: a flat binary's devices and exit handling (run_exits.c,
+ * com1.c); a kernel on libhv's PC machine (run_kernel.c, console.c).
+ */
 #ifndef HVCTL_RUN_H
 #define HVCTL_RUN_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <pthread.h>
+#include <termios.h>
 
 #include <libhv.h>
 
@@ -40,5 +46,49 @@ struct run_ctx {
 
 /* Run the vCPU until the guest ends; returns hvctl's exit status. */
 int run_guest(struct hv_vcpu *vcpu, struct run_ctx *ctx);
+
+/* ---- hvctl run --kernel (run_kernel.c, console.c) ---- */
+
+#define DEFAULT_CMDLINE	"console=ttyS0"
+
+/* What hvctl run --kernel boots; checked by the option parser already. */
+struct kernel_opts {
+	const char *device;
+	const char *kernel;
+	const char *initrd;	/* NULL: none */
+	const char *cmdline;
+	const char *mem_arg;	/* as the user wrote it, for messages */
+	uint64_t mem;
+	uint32_t vcpus;
+	bool stats;
+};
+
+/* Boot the kernel on the PC machine; returns hvctl's exit status. */
+int run_kernel(const struct kernel_opts *o);
+
+/*
+ * The guest's console on stdin: raw mode and the escape keys when stdin is
+ * a terminal (console_open() sets @in to the pipe the machine reads),
+ * stdin itself otherwise.
+ */
+struct console {
+	int in;			/* what the machine reads: the pipe, or stdin */
+	bool raw;		/* stdin is a terminal in raw mode */
+	struct termios saved;	/* its settings before */
+	int pipe[2];
+	int stop_fd;		/* eventfd that ends the thread */
+	pthread_t thread;
+	bool started;
+	bool escape;		/* Ctrl-a was the last key */
+	bool quit;		/* Ctrl-a x ended the run */
+	struct hv_machine *machine;
+};
+
+/* 0, or -1 after saying why; console_close() undoes what it did either way. */
+int console_open(struct console *console);
+/* Start passing keys to the machine (nothing to do without a terminal). */
+int console_start(struct console *console, struct hv_machine *machine);
+/* Stop the thread, restore the terminal, close the pipe. Idempotent. */
+void console_close(struct console *console);
 
 #endif /* HVCTL_RUN_H */

@@ -131,21 +131,6 @@ static int on_fail_entry(struct hv_vcpu *vcpu, struct hv_run *run, void *opaque)
 	return stop(opaque, HVCTL_FAILED);
 }
 
-static const char *suberror_name(uint32_t suberror)
-{
-	switch (suberror) {
-	case HV_INTERNAL_UNHANDLED_EXIT:
-		return "unhandled exit";
-	case HV_INTERNAL_EMULATION:
-		return "instruction hv cannot emulate";
-	case HV_INTERNAL_BAD_STATE:
-		return "backend state access failed";
-	case HV_INTERNAL_MEMORY_FAULT:
-		return "slot memory is gone";
-	}
-	return "unknown";
-}
-
 /* The suberrors whose data says more than the numbers alone. */
 static void explain_internal(const struct hv_run *run)
 {
@@ -164,7 +149,7 @@ static int on_internal_error(struct hv_vcpu *vcpu, struct hv_run *run, void *opa
 		snprintf(data + strlen(data), sizeof(data) - strlen(data), " 0x%llx",
 			 (unsigned long long)run->internal.data[i]);
 	hvctl_err("hv internal error: suberror 0x%x (%s), data:%s (rip 0x%llx)",
-		  run->internal.suberror, suberror_name(run->internal.suberror),
+		  run->internal.suberror, hv_internal_error_name(run->internal.suberror),
 		  n ? data : " none", (unsigned long long)run->regs.rip);
 	explain_internal(run);
 	return stop(opaque, HVCTL_FAILED);

@@ -73,7 +73,7 @@ t() {
 }
 
 echo "TAP version 13"
-echo "1..10"
+echo "1..16"
 
 t info
 expect "hvctl info names the $backend backend" 0 "~backend.*$backend"
@@ -108,3 +108,24 @@ expect "run without a file is a usage error" 2
 
 t no-such-command
 expect "an unknown subcommand is a usage error" 2
+
+# run --kernel: what the option parser and the kernel probe refuse, before
+# hvctl opens the device.
+t run --kernel
+expect "run --kernel without a file is a usage error" 2 "requires an argument"
+
+t run --kernel "$guests/multiboot.elf" --mode real
+expect "run --kernel with --mode is a usage error" 2 "~--mode.*not with --kernel"
+
+t run --initrd "$guests/long_hello.bin" "$guests/long_hello.bin"
+expect "run --initrd without --kernel is a usage error" 2 "--initrd goes with --kernel"
+
+t run --kernel "$guests/multiboot.elf" --vcpus 0
+expect "run --kernel --vcpus 0 is a usage error" 2 "bad --vcpus value '0'"
+
+t run --kernel "$guests/long_hello.bin"
+expect "run --kernel of a flat binary says what it is not" 1 \
+	"neither a Linux bzImage nor a multiboot kernel"
+
+t run --kernel "$guests/multiboot.elf" --initrd "$guests/long_hello.bin"
+expect "run --kernel of a multiboot kernel refuses --initrd" 1 "~multiboot kernel.*--initrd"
