@@ -2,9 +2,12 @@
 /*
  * Local APIC and IOAPIC helpers for the irqchip selftests: see apic.h.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
@@ -394,6 +397,75 @@ bool vcpu_thread_wait_asleep(struct vcpu_thread *t, unsigned int timeout_ms)
 		usleep(ASLEEP_STEP_US);
 	}
 	return false;
+}
+
+/* Print /proc/self/task/<tid>/@file, each line prefixed. */
+static void print_task_file(const char *tid, const char *file)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%s/%s", tid, file);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		fprintf(stderr, "# hang: task %s %s: %s", tid, file, line);
+	fclose(f);
+}
+
+static void *hang_report_fn(void *arg)
+{
+	struct hang_report *h = arg;
+	struct pollfd pfd = { .fd = h->pipe[0], .events = POLLIN };
+	struct dirent *d;
+	DIR *dir;
+
+	if (poll(&pfd, 1, h->ms) != 0)
+		return NULL;	/* stopped (or poll failed: no report) */
+	fprintf(stderr, "# hang: still running after %u ms\n", h->ms);
+	dir = opendir("/proc/self/task");
+	if (!dir)
+		return NULL;
+	while ((d = readdir(dir))) {
+		pid_t tid = atoi(d->d_name);
+
+		if (d->d_name[0] == '.' || tid == gettid())
+			continue;
+		fprintf(stderr, "# hang: task %d state %c\n", (int)tid,
+			thread_state(tid) ?: '?');
+		print_task_file(d->d_name, "stack");
+	}
+	closedir(dir);
+	return NULL;
+}
+
+int hang_report_start(struct hang_report *h, unsigned int ms)
+{
+	int r;
+
+	h->started = false;
+	h->ms = ms;
+	if (pipe(h->pipe))
+		return -errno;
+	r = pthread_create(&h->thread, NULL, hang_report_fn, h);
+	if (r) {
+		close(h->pipe[0]);
+		close(h->pipe[1]);
+		return -r;
+	}
+	h->started = true;
+	return 0;
+}
+
+void hang_report_stop(struct hang_report *h)
+{
+	if (!h->started)
+		return;
+	close(h->pipe[1]);	/* POLLHUP ends the wait */
+	pthread_join(h->thread, NULL);
+	close(h->pipe[0]);
+	h->started = false;
 }
 
 const char *vcpu_thread_describe(struct vcpu_thread *t, char *buf,

@@ -389,6 +389,23 @@ void vcpu_thread_stop(struct vcpu_thread *t);
  */
 bool vcpu_thread_wait_asleep(struct vcpu_thread *t, unsigned int timeout_ms);
 
+/*
+ * A test that hangs is ended by the harness with nothing but "terminated by
+ * timeout". hang_report_start() starts a thread that, unless
+ * hang_report_stop() comes first, prints after @ms milliseconds the state
+ * and kernel stack of every thread of the process to stderr: which vCPU
+ * waits where.
+ */
+struct hang_report {
+	pthread_t thread;
+	int pipe[2];
+	unsigned int ms;
+	bool started;
+};
+
+int hang_report_start(struct hang_report *h, unsigned int ms);
+void hang_report_stop(struct hang_report *h);
+
 /* One line about how a thread's run ended, for assertion messages. */
 const char *vcpu_thread_describe(struct vcpu_thread *t, char *buf,
 				 size_t len);

@@ -23,6 +23,8 @@
  * @th: the threads vCPUs 1 and up run in (vCPU 0 runs in the test's main
  *	thread), stopped by the teardown.
  * @nr: number of vCPUs.
+ * @hang: reports where the threads wait if the test runs into the
+ *	harness's timeout.
  */
 struct irq_env {
 	struct hv *hv;
@@ -31,7 +33,11 @@ struct irq_env {
 	struct hv_run *run;
 	struct vcpu_thread th[GUEST_MAX_CPUS];
 	unsigned int nr;
+	struct hang_report hang;
 };
+
+/* Just before the harness's own timeout (TEST_TIMEOUT_DEFAULT, 30 s). */
+#define HANG_REPORT_MS	((TEST_TIMEOUT_DEFAULT - 3) * 1000)
 
 static inline void __irq_env_setup(struct __test_metadata *_metadata,
 				   struct irq_env *e, unsigned int nr,
@@ -39,6 +45,7 @@ static inline void __irq_env_setup(struct __test_metadata *_metadata,
 {
 	unsigned int i;
 
+	ASSERT_EQ(0, hang_report_start(&e->hang, HANG_REPORT_MS));
 	e->hv = open_hv();
 	if (cap(e->hv, HV_CAP_IRQCHIP) != HV_IOAPIC_PINS)
 		SKIP_TEST("HV_CAP_IRQCHIP is not %d", HV_IOAPIC_PINS);
@@ -64,6 +71,7 @@ static inline void irq_env_teardown(struct irq_env *e)
 		hv_vm_destroy(e->vm);
 	if (e->hv)
 		hv_close(e->hv);
+	hang_report_stop(&e->hang);
 }
 
 /*
