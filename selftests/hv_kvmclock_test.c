@@ -40,7 +40,8 @@ _Static_assert(sizeof(struct pvclock_vcpu_time_info) == 32, "pvti");
 _Static_assert(sizeof(struct pvclock_wall_clock) == 12, "wall clock");
 
 /* One per vCPU: a structure must not cross a page (msr.rst). */
-static volatile struct pvclock_vcpu_time_info pvti[2] __attribute__((aligned(64)));
+static volatile struct pvclock_vcpu_time_info pvti[2]
+	__attribute__((aligned(64)));
 static volatile struct pvclock_wall_clock wall __attribute__((aligned(64)));
 static volatile uint64_t vals[64];
 
@@ -48,7 +49,8 @@ static volatile uint64_t vals[64];
  * kvmclock now, in ns: system_time + scaled TSC delta, retried while the
  * version is odd or changed (the pvclock read protocol).
  */
-static GUEST_CODE uint64_t pvclock_read(volatile struct pvclock_vcpu_time_info *p)
+static GUEST_CODE uint64_t
+pvclock_read(volatile struct pvclock_vcpu_time_info *p)
 {
 	uint32_t version;
 	uint64_t delta, ns;
@@ -71,7 +73,8 @@ static GUEST_CODE uint64_t pvclock_read(volatile struct pvclock_vcpu_time_info *
 	return ns;
 }
 
-static GUEST_CODE void pvclock_enable(volatile struct pvclock_vcpu_time_info *p)
+static GUEST_CODE void
+pvclock_enable(volatile struct pvclock_vcpu_time_info *p)
 {
 	guest_wrmsr(MSR_KVM_SYSTEM_TIME_NEW, (uint64_t)p | KVM_MSR_ENABLED);
 }

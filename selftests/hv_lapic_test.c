@@ -737,7 +737,7 @@ TEST_F(lapic, timer_divide)
 		ratio = ref / rate;
 		EXPECT_TRUE(ratio > divides[i].div / 2.0 &&
 			    ratio < divides[i].div * 2.0)
-			TH_LOG("divide by %u counts %.1f times slower than by 1",
+			TH_LOG("divide by %u: %.1f times slower than by 1",
 			       divides[i].div, ratio);
 	}
 }
@@ -940,8 +940,8 @@ TEST_F(lapic, tsc_deadline_mode_rules)
 	EXPECT_EQ(0, VAL(3));
 	EXPECT_EQ(0, VAL(4)) TH_LOG("a mode change did not disarm");
 	EXPECT_EQ(0, VAL(5));
-	EXPECT_EQ(1, VAL(6)) TH_LOG("an initial count write changed the deadline");
-	EXPECT_EQ(1, VAL(7)) TH_LOG("an initial count write disarmed the deadline");
+	EXPECT_EQ(1, VAL(6)) TH_LOG("writing TMICT changed the deadline");
+	EXPECT_EQ(1, VAL(7)) TH_LOG("writing TMICT disarmed the deadline");
 	EXPECT_EQ(TIMER_VECTOR, VAL(8));
 }
 

@@ -51,6 +51,9 @@ extern char guest_return_trap[];
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
+/* Where @label of the trampoline lies in its copy. */
+#define AP_AT(label) \
+	STR(GUEST_AP_TRAMPOLINE_GPA) " + " #label " - guest_ap_trampoline"
 
 /*
  * The AP trampoline. Only the 16-bit part, [guest_ap_trampoline,
@@ -84,7 +87,7 @@ asm(".pushsection .text\n"
     "	.quad 0x00cf93000000ffff\n"	/* 0x10: flat data */
     "ap_gdtr:\n"
     "	.word ap_gdtr - ap_gdt - 1\n"
-    "	.long " STR(GUEST_AP_TRAMPOLINE_GPA) " + ap_gdt - guest_ap_trampoline\n"
+    "	.long " AP_AT(ap_gdt) "\n"
     "guest_ap_trampoline_end:\n"
     ".code32\n"
     "ap_trampoline_32:\n"
@@ -479,7 +482,8 @@ const char *vcpu_thread_describe(struct vcpu_thread *t, char *buf,
 			 hv_vcpu_id(t->vcpu), strerror(-t->err));
 	} else if (t->ucall == UCALL_ABORT) {
 		snprintf(buf, len,
-			 "vCPU %u: guest failed at %s:%llu: %s (0x%llx, 0x%llx, 0x%llx)",
+			 "vCPU %u: guest failed at %s:%llu: %s "
+			 "(0x%llx, 0x%llx, 0x%llx)",
 			 hv_vcpu_id(t->vcpu), guest_string(vm, t->uc.file),
 			 (unsigned long long)t->uc.line,
 			 guest_string(vm, t->uc.msg),

@@ -367,13 +367,13 @@ struct vcpu_thread {
 	/* One HV_VCPU_RUN; else run until UCALL_DONE, UCALL_ABORT or an
 	 * exit that is no ucall (UCALL_SYNCs and kicks are passed over). */
 	bool once;
-	volatile bool stop;	/* vcpu_thread_stop(): end at the next exit */
+	volatile bool stop;	/* vcpu_thread_stop(): end at next exit */
 	volatile pid_t tid;	/* kernel thread id, 0 until it started */
 	volatile bool done;	/* the thread has finished */
 	/* How the run ended: */
 	int err;		/* hv_vcpu_run()'s error, 0 if none */
 	uint32_t exit_reason;	/* the last exit */
-	uint64_t ucall;		/* its UCALL_* (UCALL_NONE: not a ucall) */
+	uint64_t ucall;		/* its UCALL_* (UCALL_NONE: none) */
 	struct ucall uc;
 };
 
