@@ -219,6 +219,28 @@ int hv_exit_cr4_write(struct hv_vcpu *vcpu)
 	return hv_exit_mov_to_cr(vcpu, cr, val, next_rip);
 }
 
+/**
+ * hv_exit_cr8_write() - an intercepted MOV to CR8, without decode assists
+ * @vcpu: the vCPU (it has a local APIC: only then is the write intercepted,
+ *	while the TPR holds back a requested interrupt).
+ *
+ * Return: 1; the run loop then injects what the lower TPR lets through.
+ */
+int hv_exit_cr8_write(struct hv_vcpu *vcpu)
+{
+	u64 val, next_rip;
+	int cr;
+
+	vcpu->stats[HV_STAT_EXIT_OTHER]++;
+	if (hv_emulate_mov_to_cr(vcpu, &cr, &val, &next_rip))
+		return hv_exit_emulation_failed(vcpu, 0);
+	if (cr != 8 || val > 15 || !vcpu->lapic)
+		return hv_inject_gp(vcpu);
+	hv_lapic_set_cr8(vcpu, val);
+	vcpu->rip = next_rip;
+	return 1;
+}
+
 int hv_exit_hypercall(struct hv_vcpu *vcpu, u64 next_rip)
 {
 	struct hv_run *run = vcpu->run;

@@ -414,6 +414,7 @@ extern u64 hv_host_xcr0;
 DECLARE_PER_CPU(u64, hv_host_tsc_aux);
 extern u64 hv_guest_xcr0_mask;
 extern unsigned int hv_gpa_bits;
+extern unsigned int hv_tsc_khz;
 
 /* main.c: the {count, padding, pointer} tables of the ABI */
 long hv_table_copy_out(void __user *uhdr, const void *table, u32 n,
@@ -469,6 +470,7 @@ int hv_exit_rdmsr(struct hv_vcpu *vcpu, u64 next_rip);
 int hv_exit_wrmsr(struct hv_vcpu *vcpu, u64 next_rip);
 int hv_exit_xsetbv(struct hv_vcpu *vcpu, u64 next_rip);
 int hv_exit_cr4_write(struct hv_vcpu *vcpu);
+int hv_exit_cr8_write(struct hv_vcpu *vcpu);
 int hv_exit_mov_to_cr(struct hv_vcpu *vcpu, int cr, u64 val, u64 next_rip);
 void hv_host_machine_check(void);
 int hv_exit_shutdown(struct hv_vcpu *vcpu);

@@ -102,6 +102,15 @@ int hv_lapic_pending_vector(struct hv_vcpu *vcpu)
 	return irr;
 }
 
+/* Does the TPR alone hold back the highest requested interrupt? */
+bool hv_lapic_tpr_blocks(struct hv_vcpu *vcpu)
+{
+	struct hv_lapic *apic = vcpu->lapic;
+	int irr = apic_highest(apic->irr);
+
+	return irr >= 0 && (irr & 0xf0) <= (apic_reg(apic, APIC_TASKPRI) & 0xf0);
+}
+
 /* The interrupt was injected: it moves from IRR to ISR (SDM 11.8.4). */
 void hv_lapic_ack(struct hv_vcpu *vcpu, int vector)
 {
@@ -169,6 +178,19 @@ static enum hrtimer_restart apic_timer_fn(struct hrtimer *timer)
 {
 	struct hv_lapic *apic = container_of(timer, struct hv_lapic, timer);
 
+	if (apic_timer_mode(apic) == APIC_LVT_TIMER_TSCDEADLINE) {
+		u64 deadline = READ_ONCE(apic->tsc_deadline), now;
+
+		/* Not before the TSC reaches it (SDM 11.5.4.1), whatever the rate. */
+		now = hv_guest_tsc(apic->vcpu);
+		if (deadline && now < deadline && hv_tsc_khz) {
+			u64 ns = mul_u64_u32_div(deadline - now, USEC_PER_SEC,
+						 hv_tsc_khz);
+
+			hrtimer_forward_now(timer, max(ns, NSEC_PER_USEC));
+			return HRTIMER_RESTART;
+		}
+	}
 	apic_timer_expired(apic);
 	if (apic_timer_mode(apic) == APIC_LVT_TIMER_PERIODIC &&
 	    apic->timer_period) {
@@ -247,8 +269,8 @@ static void apic_set_tsc_deadline(struct hv_lapic *apic, u64 deadline)
 	if (!deadline)
 		return;
 	now = hv_guest_tsc(apic->vcpu);
-	if (deadline > now && tsc_khz)
-		ns = mul_u64_u32_div(deadline - now, USEC_PER_SEC, tsc_khz);
+	if (deadline > now && hv_tsc_khz)
+		ns = mul_u64_u32_div(deadline - now, USEC_PER_SEC, hv_tsc_khz);
 	if (!ns) {
 		WRITE_ONCE(apic->tsc_deadline, 0);
 		apic_timer_expired(apic);
@@ -519,7 +541,9 @@ static int apic_write(struct hv_vcpu *vcpu, u32 off, u32 val)
 		apic_write_lvt(apic, off, val);
 		return 0;
 	case APIC_TMICT:
-		apic_timer_start(apic, val);
+		/* Ignored in TSC-deadline mode (SDM 11.5.4.1). */
+		if (apic_timer_mode(apic) != APIC_LVT_TIMER_TSCDEADLINE)
+			apic_timer_start(apic, val);
 		return 0;
 	case APIC_TDCR:
 		apic_set_reg(apic, off, val & 0xb);
@@ -651,7 +675,7 @@ int hv_lapic_set_base(struct hv_vcpu *vcpu, u64 data, bool host)
 	u64 old = vcpu->apic_base;
 	bool en = data & MSR_IA32_APICBASE_ENABLE, x2 = data & X2APIC_ENABLE;
 
-	if (!hv_apic_base_valid(data) || (x2 && !en))
+	if (!hv_apic_base_valid(data & ~X2APIC_ENABLE) || (x2 && !en))
 		return -EINVAL;
 	if (!host && (old & X2APIC_ENABLE) && en && !x2)
 		return -EINVAL;

@@ -112,6 +112,7 @@ int hv_lapic_deliver(struct hv_vm *vm, const struct hv_irq_msg *msg,
 int hv_lapic_pending_vector(struct hv_vcpu *vcpu);
 void hv_lapic_ack(struct hv_vcpu *vcpu, int vector);
 bool hv_lapic_has_events(struct hv_vcpu *vcpu);
+bool hv_lapic_tpr_blocks(struct hv_vcpu *vcpu);
 int hv_lapic_process_events(struct hv_vcpu *vcpu);
 void hv_lapic_set_cr8(struct hv_vcpu *vcpu, u64 cr8);
 u64 hv_lapic_get_cr8(struct hv_vcpu *vcpu);

@@ -14,12 +14,14 @@
 #include <linux/reboot.h>
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
+#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <asm/fpu/xcr.h>
 #include <asm/cpufeature.h>
+#include <asm/tsc.h>
 
 #include "hv.h"
 
@@ -39,6 +41,7 @@ static int hv_cpuhp_state;
 
 /* The host's TSC_AUX on each CPU, restored after the guest's (run.c). */
 DEFINE_PER_CPU(u64, hv_host_tsc_aux);
+unsigned int hv_tsc_khz;
 
 static void hv_cpu_enable_fn(void *failed)
 {
@@ -311,6 +314,31 @@ static int __init hv_pick_backend(void)
 	return ret;
 }
 
+/*
+ * The TSC rate guests' timers and kvmclock are converted with. The kernel's
+ * tsc_khz, unless the kernel found the TSC unstable: then its calibration
+ * may not match the kernel's clock at all (an emulator's TSC can run many
+ * times slower), and hv measures the rate against that clock itself.
+ */
+static void __init hv_measure_tsc(void)
+{
+	u64 t0, n0, t1, n1;
+
+	hv_tsc_khz = tsc_khz;
+	if (!check_tsc_unstable())
+		return;
+	n0 = ktime_get_ns();
+	t0 = rdtsc();
+	msleep(100);
+	t1 = rdtsc();
+	n1 = ktime_get_ns();
+	if (t1 <= t0 || n1 <= n0)
+		return;
+	hv_tsc_khz = div64_u64((t1 - t0) * NSEC_PER_MSEC, n1 - n0);
+	pr_info("TSC unstable: %u kHz against the kernel's clock (tsc_khz %u)\n",
+		hv_tsc_khz, tsc_khz);
+}
+
 static int __init hv_init(void)
 {
 	int ret;
@@ -326,6 +354,7 @@ static int __init hv_init(void)
 	hv_guest_xcr0_mask = hv_host_xcr0 & HV_XCR0_GUEST_BITS;
 	hv_gpa_bits = min_t(unsigned int, boot_cpu_data.x86_phys_bits,
 			    HV_MAX_GPA_BITS);
+	hv_measure_tsc();
 
 	ret = hv_cpuid_init();
 	if (ret)

@@ -29,7 +29,7 @@ bool hv_pvclock_is_msr(u32 index)
 /* mul and shift with ns = ((ticks << shift) * mul) >> 32 (pvclock ABI). */
 static void pvclock_scale(u32 *mul, s8 *shift)
 {
-	u64 hz = (u64)tsc_khz * 1000;
+	u64 hz = (u64)hv_tsc_khz * 1000;
 	int s = 0;
 
 	if (!hz)

@@ -220,7 +220,8 @@ static int hv_sregs_check(const struct hv_sregs *s)
 		return -EINVAL;
 	if (lme && pg && s->cs.l && s->cs.db)
 		return -EINVAL;
-	if (s->cr8 > 15 || !hv_apic_base_valid(s->apic_base))
+	/* x2APIC mode: checked by the local APIC, when there is one. */
+	if (s->cr8 > 15 || !hv_apic_base_valid(s->apic_base & ~X2APIC_ENABLE))
 		return -EINVAL;
 	if (pg && (s->efer & EFER_LMA) && s->cr3 >> hv_gpa_bits)
 		return -EINVAL;
@@ -233,6 +234,8 @@ int hv_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *s)
 
 	if (ret)
 		return ret;
+	if (!vcpu->lapic && (s->apic_base & X2APIC_ENABLE))
+		return -EINVAL;
 	if (vcpu->lapic) {
 		ret = hv_lapic_set_base(vcpu, s->apic_base, true);
 		if (ret)

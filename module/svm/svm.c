@@ -400,11 +400,30 @@ static void svm_handle_mce(struct svm_vcpu *sv)
 		hv_host_machine_check();
 }
 
+/*
+ * CR8 is the APIC's TPR[7:4] (APM vol. 2, 16.6.4): load it into V_TPR, and
+ * intercept CR8 writes while the TPR holds back a requested interrupt, so
+ * that lowering it lets the interrupt in (as KVM's update_cr8_intercept).
+ * Returns the V_TPR loaded.
+ */
+static u32 svm_sync_tpr(struct hv_vcpu *vcpu, struct svm_vmcb_ctrl *c)
+{
+	u32 v_tpr = hv_lapic_get_cr8(vcpu);
+
+	c->int_ctl = (c->int_ctl & ~SVM_V_TPR_MASK) | v_tpr;
+	if (hv_lapic_tpr_blocks(vcpu))
+		c->intercepts[SVM_ICPT_CR] |= SVM_ICPT_CR_WRITE(8);
+	else
+		c->intercepts[SVM_ICPT_CR] &= ~SVM_ICPT_CR_WRITE(8);
+	return v_tpr;
+}
+
 static void svm_run(struct hv_vcpu *vcpu)
 {
 	struct svm_vcpu *sv = to_svm(vcpu);
 	struct svm_cpu *sd = this_cpu_ptr(&svm_cpu);
 	struct svm_vmcb *vmcb = sv->vmcb;
+	u32 v_tpr = 0;
 
 	if (sv->asid_generation != sd->asid_generation)
 		svm_new_asid(sv, sd);
@@ -414,10 +433,8 @@ static void svm_run(struct hv_vcpu *vcpu)
 	vmcb->save.rflags = vcpu->rflags;
 
 	sv->last_event_inj = vmcb->ctrl.event_inj;
-	/* CR8 is the APIC's TPR[7:4]; the guest's MOV to CR8 writes V_TPR. */
 	if (vcpu->lapic)
-		vmcb->ctrl.int_ctl = (vmcb->ctrl.int_ctl & ~SVM_V_TPR_MASK) |
-				     hv_lapic_get_cr8(vcpu);
+		v_tpr = svm_sync_tpr(vcpu, &vmcb->ctrl);
 
 	svm_clgi();
 	hv_guest_xstate_load(vcpu);
@@ -433,7 +450,8 @@ static void svm_run(struct hv_vcpu *vcpu)
 	vcpu->gprs[HV_RSP] = vmcb->save.rsp;
 	vcpu->rip = vmcb->save.rip;
 	vcpu->rflags = vmcb->save.rflags;
-	if (vcpu->lapic)
+	/* A guest MOV to CR8 changed V_TPR: TPR[3:0] are gone then, as on hardware. */
+	if (vcpu->lapic && (vmcb->ctrl.int_ctl & SVM_V_TPR_MASK) != v_tpr)
 		hv_lapic_set_cr8(vcpu, vmcb->ctrl.int_ctl & SVM_V_TPR_MASK);
 	vmcb->ctrl.tlb_ctl = SVM_TLB_NONE;
 	/* Windows are re-requested by the core before every entry. */
@@ -770,6 +788,7 @@ static int svm_exit_npf(struct hv_vcpu *vcpu)
 /* Exits the core handles whole take the core's handler directly. */
 static const svm_exit_fn svm_exit_handlers[VMEXIT_NR_HANDLED] = {
 	[VMEXIT_CR4_WRITE]	= hv_exit_cr4_write,
+	[VMEXIT_CR8_WRITE]	= hv_exit_cr8_write,
 	[VMEXIT_READ_DR0 ... VMEXIT_READ_DR7]	= hv_exit_dr,
 	[VMEXIT_WRITE_DR0 ... VMEXIT_WRITE_DR7]	= hv_exit_dr,
 	[VMEXIT_EXCP_DB]	= hv_exit_db,

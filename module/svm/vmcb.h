@@ -92,6 +92,7 @@ enum svm_icpt_word {
 
 /* Exit codes (APM appendix C), with the APM's names */
 #define VMEXIT_CR4_WRITE	0x014
+#define VMEXIT_CR8_WRITE	0x018
 #define VMEXIT_READ_DR0		0x020
 #define VMEXIT_READ_DR7		0x027
 #define VMEXIT_WRITE_DR0	0x030
