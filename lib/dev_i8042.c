@@ -82,9 +82,9 @@ static void update_irqs(struct libhv_i8042 *kbc)
 }
 
 /*
- * The output buffer holds one byte; a new one replaces an unread one, which
- * a guest that follows the protocol (wait for OBF clear... or read it) never
- * sees. The line drops first, so that the new byte is a new edge.
+ * The output buffer holds one byte; a new one replaces an unread one (a
+ * guest reads each reply before its next command, as the protocol wants).
+ * The line drops first, so that the new byte is a new edge.
  */
 static void put_out(struct libhv_i8042 *kbc, uint8_t value, bool aux, bool timeout)
 {

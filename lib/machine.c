@@ -100,6 +100,9 @@ struct hv_machine {
 	struct libhv_legacy legacy;
 };
 
+/* hv_machine_stop() runs in signal handlers: its compare and swap must not lock. */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "32-bit atomics are not lock-free");
+
 /* The vCPU this thread runs (NULL on other threads): whose exit ends a run. */
 static _Thread_local const struct vcpu_thread *current;
 
