@@ -56,8 +56,10 @@ param() {
 echo "HV-GUEST: init reached, cpus=$(online_cpus), uptime $(cut -d' ' -f1 /proc/uptime) s"
 echo "HV-GUEST: clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 # The console is quiet: look for splats in the kernel's log (the patterns
-# of the testbed's hosts, lib.sh SPLAT_RE).
-splat='(^|\] )(BUG:|WARNING:|Oops|kernel BUG at|general protection fault|Kernel panic)|Call Trace|UBSAN:'
+# of the testbed's hosts, lib.sh SPLAT_RE), and for MSR accesses that
+# faulted where the kernel expected none (an MSR the hypervisor should have
+# but lacks).
+splat='(^|\] )(BUG:|WARNING:|Oops|kernel BUG at|general protection fault|Kernel panic)|Call Trace|UBSAN:|unchecked MSR access error'
 if dmesg | grep -qE "$splat"; then
 	echo "HV-GUEST: the kernel logged an error:"
 	dmesg | grep -E -m 5 -A 20 "$splat"

@@ -9,7 +9,7 @@
 # marker and a power-off; a run that does not print END did not finish.
 #
 # /hv/config (written by lib.sh) sets:
-#   MODE               check: every test; demo: one guest under hvctl;
+#   MODE               check: every test; demo: a Linux guest under hvctl;
 #                      bench: hv_bench on hv, then on KVM; noept: hv must
 #                      refuse a VT-x CPU without EPT, and the host go on;
 #                      run: one command line (/hv/cmd, run-in-host.sh)
@@ -24,6 +24,8 @@
 #   LINUX_VCPUS        the vCPU counts to boot the Linux guest with
 #   LINUX_APPEND       more kernel parameters for the Linux guest
 #   STEP_TIMEOUT       seconds for anything else (insmod, one binary)
+#   DEMO_VCPUS         MODE demo: the Linux guest's vCPUs
+#   DEMO_APPEND        MODE demo: its kernel parameters after console=ttyS0
 #   RUN_TIMEOUT        MODE run: seconds for the command
 #   RUN_LOAD_HV        MODE run: 1 to insmod hv.ko before the command
 
@@ -193,12 +195,37 @@ unload_section() {
 	hv_log
 }
 
+# type_at_prompt LOG: once the guest's shell prompt is in LOG, type the
+# demo's command line (to stdout: hvctl's stdin); give up when hvctl ended
+# (/tmp/demo.rc).
+DEMO_COMMAND='uname -a; grep -c ^processor /proc/cpuinfo; poweroff -f'
+type_at_prompt() {
+	until grep -q 'guest# ' "$1" 2>/dev/null; do
+		[ -f /tmp/demo.rc ] && return
+		sleep 0.5
+	done
+	echo "$DEMO_COMMAND"
+}
+
+# A Linux guest boots to its shell; the demo types a command line there.
 demo() {
 	section demo
 	load_hv
-	echo '$ hvctl run --stats long_hello.bin'
-	run_timed "$SMOKE_TIMEOUT" hvctl run --stats /hv/guests/long_hello.bin
-	echo "# hvctl exit status $?"
+	rm -f /tmp/demo.log /tmp/demo.rc
+	cmdline="console=ttyS0 panic=-1${DEMO_APPEND:+ $DEMO_APPEND}"
+	echo "\$ hvctl run --kernel /hv/guest/vmlinuz --initrd /hv/guest/initrd.gz --cmdline '$cmdline' --vcpus $DEMO_VCPUS --mem 256M"
+	echo "# typing at the guest's prompt: $DEMO_COMMAND"
+	type_at_prompt /tmp/demo.log |
+		{
+			timeout -s KILL "$LINUX_TIMEOUT" hvctl run --kernel /hv/guest/vmlinuz \
+				--initrd /hv/guest/initrd.gz --cmdline "$cmdline" \
+				--vcpus "$DEMO_VCPUS" --mem 256M 2>&1
+			echo $? >/tmp/demo.rc
+		} | tee /tmp/demo.log
+	echo
+	rc=$(cat /tmp/demo.rc)
+	[ "$rc" = 137 ] && echo "# hvctl did not end within $LINUX_TIMEOUT s and was killed"
+	echo "# hvctl exit status $rc"
 }
 
 # run-in-host.sh: load hv.ko (unless told not to), run /hv/cmd with sh in
