@@ -39,11 +39,14 @@ static bool hv_msr_listed(u32 index)
  * Read-only model MSRs that Linux reads without a fault handler while it
  * identifies the CPU: IA32_UCODE_REV (Intel; AMD's patch level) and, on AMD,
  * HWCR with TscFreqSel (the TSC counts at the P0 frequency: APM vol. 2,
- * 18.1, and the guest's TSC is the host's). Writes of the value read, and
- * the zero Intel's revision read starts with, are accepted.
+ * 18.1, and the guest's TSC is the host's) and NB_CFG with extended PCI
+ * configuration access already enabled, as firmware leaves it (Linux's
+ * amd_bus.c enables it otherwise). Writes of the value read, and the zero
+ * Intel's revision read starts with, are accepted.
  */
 #define HV_UCODE_REV		0x100000000ULL
 #define HV_HWCR_TSCFREQSEL	BIT_ULL(24)
+#define HV_NB_CFG_EXT_CFG	BIT_ULL(46)
 
 static int hv_msr_model(u32 index, u64 *data)
 {
@@ -51,9 +54,14 @@ static int hv_msr_model(u32 index, u64 *data)
 		*data = HV_UCODE_REV;
 		return 0;
 	}
-	if (index == MSR_K7_HWCR &&
-	    boot_cpu_data.x86_vendor == X86_VENDOR_AMD) {
+	if (boot_cpu_data.x86_vendor != X86_VENDOR_AMD)
+		return -ENOENT;
+	if (index == MSR_K7_HWCR) {
 		*data = HV_HWCR_TSCFREQSEL;
+		return 0;
+	}
+	if (index == MSR_AMD64_NB_CFG) {
+		*data = HV_NB_CFG_EXT_CFG;
 		return 0;
 	}
 	return -ENOENT;
