@@ -25,6 +25,8 @@ static const char *const cap_names[] = {
 	[HV_CAP_STATS]		= "HV_CAP_STATS",
 	[HV_CAP_GPA_BITS]	= "HV_CAP_GPA_BITS",
 	[HV_CAP_NESTED_PAGING]	= "HV_CAP_NESTED_PAGING",
+	[HV_CAP_IRQCHIP]	= "HV_CAP_IRQCHIP",
+	[HV_CAP_PVCLOCK]	= "HV_CAP_PVCLOCK",
 };
 
 /* What libhv itself relies on; everything else is the caller's business. */

@@ -76,9 +76,9 @@ static void backend_and_cap_names(void)
 	CHECK_STR(hv_backend_name(3), "unknown", "backend 3");
 	CHECK_STR(hv_cap_name(HV_CAP_BACKEND), "HV_CAP_BACKEND", "cap name first");
 	CHECK_STR(hv_cap_name(HV_CAP_SYNC_REGS), "HV_CAP_SYNC_REGS", "cap name sync regs");
-	CHECK_STR(hv_cap_name(HV_CAP_NESTED_PAGING), "HV_CAP_NESTED_PAGING", "cap name last");
-	CHECK(hv_cap_name(HV_CAP_NESTED_PAGING + 1) == NULL, "cap name past the last is NULL");
-	for (uint32_t i = 0; i <= HV_CAP_NESTED_PAGING; i++)
+	CHECK_STR(hv_cap_name(HV_CAP_PVCLOCK), "HV_CAP_PVCLOCK", "cap name last");
+	CHECK(hv_cap_name(HV_CAP_PVCLOCK + 1) == NULL, "cap name past the last is NULL");
+	for (uint32_t i = 0; i <= HV_CAP_PVCLOCK; i++)
 		CHECK(hv_cap_name(i) != NULL, "capability %u has a name", i);
 }
 
