@@ -192,6 +192,7 @@ static size_t build_dsdt(struct acpi_image *img)
 #define FADT_PM1A_CNT_BLK	64
 #define FADT_PM1_EVT_LEN	88
 #define FADT_PM1_CNT_LEN	89
+#define FADT_CENTURY		108
 #define FADT_IAPC_BOOT_ARCH	109
 #define FADT_FLAGS		112
 #define FADT_RESET_REG		116
@@ -256,6 +257,8 @@ static size_t build_fadt(struct acpi_image *img, uint32_t facs, uint32_t dsdt)
 	put_gas(t + FADT_RESET_REG, GAS_SYSTEM_IO, 8, GAS_ACCESS_BYTE,
 		LIBHV_RESET_PORT);
 	t[FADT_RESET_VALUE] = LIBHV_RESET_VALUE;
+	/* The RTC keeps the century in CMOS byte 0x32 (the PC convention). */
+	t[FADT_CENTURY] = 0x32;
 	t[FADT_MINOR_VERSION] = FADT_MINOR;
 	libhv_put64(t, FADT_X_DSDT, dsdt);
 	/* PM1 status/enable and control are 16-bit registers (4.8.3.1). */

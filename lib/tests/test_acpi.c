@@ -91,6 +91,7 @@ static void check_fadt(const uint8_t *mem, uint64_t addr)
 	CHECK_EQ(t[88], 4, "FADT: PM1_EVT_LEN");
 	CHECK_EQ(t[89], 2, "FADT: PM1_CNT_LEN");
 	CHECK_EQ(t[91], 0, "FADT: PM_TMR_LEN 0");
+	CHECK_EQ(t[108], 0x32, "FADT: CENTURY: CMOS byte 0x32");
 	CHECK_EQ(libhv_get16(t, 109), 2, "FADT: IAPC_BOOT_ARCH: 8042 only");
 	flags = libhv_get32(t, 112);
 	CHECK(flags & (1u << 10), "FADT: RESET_REG_SUP");
