@@ -9,9 +9,9 @@
 # VENDOR=svm (QEMU TCG with AMD-V; the default) or vmx (Bochs with VT-x and
 # EPT: much slower, most of it the two kernels decompressing themselves).
 # TESTBED_DEMO_VCPUS: the guest's vCPUs (default 2); TESTBED_DEMO_APPEND:
-# its kernel parameters after console=ttyS0 (default: none on svm, the
-# whole boot log shows; "quiet" on vmx, where every byte on the emulated
-# UART is slow). Logs in build/demo/.
+# more kernel parameters for it (default: none on svm, where the whole boot
+# log shows; "quiet" on vmx, where every byte on the emulated UART is slow).
+# Logs in build/demo/.
 
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

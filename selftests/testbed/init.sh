@@ -25,7 +25,7 @@
 #   LINUX_APPEND       more kernel parameters for the Linux guest
 #   STEP_TIMEOUT       seconds for anything else (insmod, one binary)
 #   DEMO_VCPUS         MODE demo: the Linux guest's vCPUs
-#   DEMO_APPEND        MODE demo: its kernel parameters after console=ttyS0
+#   DEMO_APPEND        MODE demo: its kernel parameters after LINUX_APPEND
 #   RUN_TIMEOUT        MODE run: seconds for the command
 #   RUN_LOAD_HV        MODE run: 1 to insmod hv.ko before the command
 
@@ -212,7 +212,7 @@ demo() {
 	section demo
 	load_hv
 	rm -f /tmp/demo.log /tmp/demo.rc
-	cmdline="console=ttyS0 panic=-1${DEMO_APPEND:+ $DEMO_APPEND}"
+	cmdline="console=ttyS0 panic=-1${LINUX_APPEND:+ $LINUX_APPEND}${DEMO_APPEND:+ $DEMO_APPEND}"
 	echo "\$ hvctl run --kernel /hv/guest/vmlinuz --initrd /hv/guest/initrd.gz --cmdline '$cmdline' --vcpus $DEMO_VCPUS --mem 256M"
 	echo "# typing at the guest's prompt: $DEMO_COMMAND"
 	type_at_prompt /tmp/demo.log |

@@ -29,7 +29,8 @@ JOBS=$(nproc)
 # may come only when it ends). Bochs (vmx) is about ten times slower than
 # QEMU (svm) and has its own defaults; TESTBED_* overrides both. With them
 # the vCPU counts to boot the Linux guest with (one test each) and more
-# kernel parameters for it (TESTBED_GUEST_APPEND).
+# kernel parameters for it (LINUX_APPEND: the vendor's own, then
+# TESTBED_GUEST_APPEND).
 # set_limits VENDOR sets them for one host.
 set_limits() {
 	case $1 in
@@ -37,8 +38,12 @@ set_limits() {
 		TIMEOUT=${TESTBED_TIMEOUT:-2400}
 		SELFTESTS_TIMEOUT=${TESTBED_SELFTESTS_TIMEOUT:-1500}
 		SMOKE_TIMEOUT=${TESTBED_SMOKE_TIMEOUT:-300}
-		LINUX_TIMEOUT=${TESTBED_LINUX_TIMEOUT:-1200}
+		LINUX_TIMEOUT=${TESTBED_LINUX_TIMEOUT:-900}
 		LINUX_VCPUS=${TESTBED_LINUX_VCPUS:-1}
+		# hv shows its guests the host CPU's XSAVE features, so the
+		# guest needs the host's workarounds for Bochs' XSAVE bugs
+		# (BOCHS_APPEND, below)
+		LINUX_APPEND="clearcpuid=avx512f,xsaves,xsavec${TESTBED_GUEST_APPEND:+ $TESTBED_GUEST_APPEND}"
 		STEP_TIMEOUT=${TESTBED_STEP_TIMEOUT:-600}
 		SILENCE_TIMEOUT=${TESTBED_SILENCE_TIMEOUT:-1200}
 		;;
@@ -48,6 +53,7 @@ set_limits() {
 		SMOKE_TIMEOUT=${TESTBED_SMOKE_TIMEOUT:-60}
 		LINUX_TIMEOUT=${TESTBED_LINUX_TIMEOUT:-300}
 		LINUX_VCPUS=${TESTBED_LINUX_VCPUS:-1 2}
+		LINUX_APPEND=${TESTBED_GUEST_APPEND:-}
 		STEP_TIMEOUT=${TESTBED_STEP_TIMEOUT:-120}
 		SILENCE_TIMEOUT=${TESTBED_SILENCE_TIMEOUT:-1000}
 		;;
@@ -334,7 +340,7 @@ build_initramfs() {
 		STEP_TIMEOUT=$STEP_TIMEOUT
 		LINUX_TIMEOUT=$LINUX_TIMEOUT
 		LINUX_VCPUS="$LINUX_VCPUS"
-		LINUX_APPEND=$(printf %q "${TESTBED_GUEST_APPEND:-}")
+		LINUX_APPEND=$(printf %q "$LINUX_APPEND")
 		DEMO_VCPUS=${DEMO_VCPUS:-1}
 		DEMO_APPEND=$(printf %q "${DEMO_APPEND:-}")
 		RUN_TIMEOUT=${RUN_TIMEOUT:-$STEP_TIMEOUT}
