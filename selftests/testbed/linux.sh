@@ -19,8 +19,9 @@
 #
 # Each boot test passes when hvctl exits with status 0 after the guest's
 # marker appeared with cpus=N, its kernel log had no splat and it powered
-# off; the time from
-# starting hvctl to the marker, in this machine's time, follows as a comment.
+# off; the time from starting hvctl to the marker, in this machine's time,
+# follows as a comment (with the guest's own uptime then, and its
+# clocksource).
 # Then, with one vCPU: `reboot -f` in the guest ends hvctl with status 0; a
 # line piped into hvctl's stdin runs in the guest's shell; and, with -m, the
 # multiboot kernel runs. A failed test shows the guest's console as comments.
@@ -126,6 +127,16 @@ boot() {
 	[ -f "$tmp/init" ] && t_init=$(secs_between "$t0" "$(cat "$tmp/init")")
 }
 
+# boot_times: when the marker came and hvctl ended, from its start, with
+# what the guest said of its uptime and clocksource.
+boot_times() {
+	printf '/init after %s s (guest uptime %s s), hvctl ended after %s s; clocksource %s\n' \
+		"$t_init" \
+		"$(tr -d '\r' <"$log" | sed -n "s/^$MARKER, .*uptime \([0-9.]*\) s$/\1/p")" \
+		"$t_end" \
+		"$(tr -d '\r' <"$log" | sed -n 's/^HV-GUEST: clocksource //p')"
+}
+
 # A line of the console, whole (the console ends lines with CR LF).
 has_line() { tr -d '\r' <"$log" | grep -qxF -- "$1"; }
 has_text() { tr -d '\r' <"$log" | grep -qF -- "$1"; }
@@ -180,8 +191,7 @@ boot_test() {
 	fi
 	w=$(why_not_ended poweroff)
 	why="$why${why:+${w:+; }}$w"
-	[ -n "$t_init" ] && echo "# $name: /init after $t_init s, hvctl ended after $t_end s;" \
-		"$(tr -d '\r' <"$log" | sed -n 's/^HV-GUEST: clocksource /clocksource /p')"
+	[ -n "$t_init" ] && echo "# $name: $(boot_times)"
 	judge "$name boots to /init and powers off" "$why"
 }
 
@@ -189,7 +199,7 @@ reboot_test() {
 	boot 1 "hv.end=reboot"
 	why=$(why_not_ended reboot)
 	[ -n "$t_init" ] || why="no '$MARKER' line${why:+; $why}"
-	echo "# reboot: hvctl ended after $t_end s"
+	[ -n "$t_init" ] && echo "# reboot: $(boot_times)"
 	judge "linux guest ($backend): reboot -f ends hvctl with status 0" "$why"
 }
 
@@ -204,15 +214,21 @@ console_test() {
 	has_line 'HV-INPUT: 42' || why="${why:+$why; }no 'HV-INPUT: 42' line: the guest's shell did not run the line"
 	w=$(why_not_ended poweroff)
 	why="$why${why:+${w:+; }}$w"
+	[ -n "$t_init" ] && echo "# console: $(boot_times)"
 	judge "linux guest ($backend): a line piped into hvctl runs in the guest's shell" "$why"
 }
 
-# The multiboot kernel (guests/multiboot.S) prints a line on COM1 and writes
-# 0 to the debug-exit port 0xf4: hvctl's exit status is then (0 << 1) | 1.
+# The multiboot kernel (guests/multiboot.S) prints a line on COM1, what the
+# multiboot information says of memory and the command line, and writes 0
+# to the debug-exit port 0xf4: hvctl's exit status is then (0 << 1) | 1.
+# With 16 MiB of RAM from 0, the upper memory (from 1 MiB) is 15 MiB, less
+# whatever the machine keeps at its top: at least 14 MiB.
 multiboot_test() {
-	desc="hvctl run --kernel $multiboot --mem 16M"
+	mb_cmdline='hv-multiboot-test a=1 b'
+	desc="hvctl run --kernel $multiboot --cmdline '$mb_cmdline' --mem 16M"
 	t0=$(now)
-	timeout -s KILL "$secs" "$hvctl" run --kernel "$multiboot" --mem 16M </dev/null >"$log" 2>&1
+	timeout -s KILL "$secs" "$hvctl" run --kernel "$multiboot" --cmdline "$mb_cmdline" \
+		--mem 16M </dev/null >"$log" 2>&1
 	rc=$?
 	why=
 	case $rc in
@@ -220,10 +236,19 @@ multiboot_test() {
 	137) why="hvctl did not end within $secs s and was killed" ;;
 	*) why="hvctl exit status $rc, expected 1 (exit value 0)" ;;
 	esac
-	has_text 'Hello from a multiboot kernel' ||
+	has_line 'Hello from a multiboot kernel' ||
 		why="${why:+$why; }no 'Hello from a multiboot kernel'"
+	# (GRUB, and QEMU, put the kernel's name first)
+	tr -d '\r' <"$log" | grep -qE "^cmdline \"(.* )?$mb_cmdline\"\$" ||
+		why="${why:+$why; }no 'cmdline \"$mb_cmdline\"'"
+	upper=$(tr -d '\r' <"$log" | sed -n 's/^mem_lower [0-9]* KiB, mem_upper \([0-9]*\) KiB$/\1/p')
+	if [ -z "$upper" ]; then
+		why="${why:+$why; }no 'mem_lower N KiB, mem_upper N KiB'"
+	elif [ "$upper" -lt 14336 ] || [ "$upper" -gt 15360 ]; then
+		why="${why:+$why; }mem_upper $upper KiB, expected 14336 to 15360"
+	fi
 	echo "# multiboot: hvctl ended after $(secs_between "$t0" "$(now)") s"
-	judge "multiboot kernel ($backend) prints on COM1 and exits through port 0xf4" "$why"
+	judge "multiboot kernel ($backend): memory, command line, COM1 and port 0xf4" "$why"
 }
 
 plan=$(($(echo "$vcpu_counts" | wc -w) + 2))
