@@ -35,11 +35,11 @@ JOBS=$(nproc)
 set_limits() {
 	case $1 in
 	vmx*)
-		TIMEOUT=${TESTBED_TIMEOUT:-2400}
+		TIMEOUT=${TESTBED_TIMEOUT:-2700}
 		SELFTESTS_TIMEOUT=${TESTBED_SELFTESTS_TIMEOUT:-1500}
 		SMOKE_TIMEOUT=${TESTBED_SMOKE_TIMEOUT:-300}
 		LINUX_TIMEOUT=${TESTBED_LINUX_TIMEOUT:-900}
-		LINUX_VCPUS=${TESTBED_LINUX_VCPUS:-1}
+		LINUX_VCPUS=${TESTBED_LINUX_VCPUS:-1 2}
 		# hv shows its guests the host CPU's XSAVE features, so the
 		# guest needs the host's workarounds for Bochs' XSAVE bugs
 		# (BOCHS_APPEND, below)
