@@ -343,6 +343,8 @@ static int __init hv_init(void)
 {
 	int ret;
 
+	/* First: the backend's probe converts time to TSC ticks with it. */
+	hv_measure_tsc();
 	ret = hv_pick_backend();
 	if (ret)
 		return ret;
@@ -354,7 +356,6 @@ static int __init hv_init(void)
 	hv_guest_xcr0_mask = hv_host_xcr0 & HV_XCR0_GUEST_BITS;
 	hv_gpa_bits = min_t(unsigned int, boot_cpu_data.x86_phys_bits,
 			    HV_MAX_GPA_BITS);
-	hv_measure_tsc();
 
 	ret = hv_cpuid_init();
 	if (ret)

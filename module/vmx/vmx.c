@@ -319,7 +319,7 @@ static bool vmx_want_l1d_flush(void)
 static void vmx_probe_preempt_timer(void)
 {
 	u64 misc;
-	u32 khz = tsc_khz ? tsc_khz : 1000000;
+	u32 khz = hv_tsc_khz ? hv_tsc_khz : 1000000;
 
 	vmx.preempt_timer = 0;
 	if (!(vmx.pin & PIN_BASED_VMX_PREEMPTION_TIMER))
@@ -1227,20 +1227,25 @@ static void vmx_l1d_flush(void)
 }
 
 /*
- * A guest entered with RFLAGS.IF clear still exits on host interrupts
+ * A guest with RFLAGS.IF clear still exits on host interrupts
  * ("external-interrupt exiting"), but Bochs 2.7's emulated VMX misses that
- * case, and a guest spinning with interrupts off would then never leave.
- * Where the CPU has the VMX-preemption timer, such an entry also gets an
- * exit after 1 ms; the cost on hardware is one exit per millisecond of a
- * guest that runs with interrupts off and does nothing else that exits.
+ * case, and a guest spinning with interrupts off (entered so, or after a
+ * CLI) would then hold the host CPU for good: with two such vCPUs waiting
+ * for each other, the whole host stops. Where the CPU has the
+ * VMX-preemption timer every entry also gets an exit after 1 ms (10 ms if
+ * it enters with interrupts on); on hardware that costs at most one exit
+ * per millisecond of a guest that does nothing else that exits.
  */
 static void vmx_arm_preempt_timer(struct hv_vcpu *vcpu, struct vmx_vcpu *vx)
 {
 	u32 pin = vx->pin_ctl & ~PIN_BASED_VMX_PREEMPTION_TIMER;
+	u32 ticks = vmx.preempt_timer;
 
-	if (vmx.preempt_timer && !(vcpu->rflags & X86_EFLAGS_IF)) {
+	if (vcpu->rflags & X86_EFLAGS_IF)
+		ticks = min_t(u64, (u64)ticks * 10, U32_MAX);
+	if (ticks) {
 		pin |= PIN_BASED_VMX_PREEMPTION_TIMER;
-		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, vmx.preempt_timer);
+		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, ticks);
 	}
 	if (pin != vx->pin_ctl) {
 		vx->pin_ctl = pin;
