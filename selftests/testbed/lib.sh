@@ -483,6 +483,37 @@ write_bochsrc() {
 	echo c >"$dir/bochs.rc"
 }
 
+# drain_screen SCREEN_OUT PID: read what Bochs-term draws, until Bochs (PID)
+# ends. Bochs-term does not draw on its own terminal: it opens a pseudo-
+# terminal, says 'Bochs connected to screen "/dev/pts/N"' (in SCREEN_OUT,
+# its stdout) and writes the screen into it for a viewer to show. With no
+# viewer, that pty's input queue fills after some minutes of cursor updates
+# and Bochs blocks in write(): the whole emulated host stops, timers and all
+# (a vmx run went silent after its first Linux guest). Reading the other
+# end, raw and without echo, keeps it flowing; the screen itself (VGA, empty:
+# the consoles are serial) is not kept.
+drain_screen() {
+	local out=$1 pid=$2 pty='' i
+	for ((i = 0; i < 300; i++)); do
+		pty=$(sed -n 's/^Bochs connected to screen "\(\/dev\/pts\/[0-9]*\)".*/\1/p' "$out" 2>/dev/null)
+		[ -n "$pty" ] && break
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.2
+	done
+	if [ -z "$pty" ]; then
+		echo "drain_screen: Bochs named no screen pty in $out: it may stop when that fills" >&2
+		return 0
+	fi
+	stty -F "$pty" raw -echo 2>/dev/null || true
+	# cat ends when Bochs closes the pty's master (EIO); the kill, should
+	# it not (PID is not this shell's child: no wait)
+	cat "$pty" >/dev/null 2>&1 &
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 2
+	done
+	kill $! 2>/dev/null || true
+}
+
 # boot_vmx KVER [NAME]: boot NAME's initramfs (vmx, the default, or
 # vmx-noept) in Bochs with an emulated Intel CPU; the test console to
 # NAME.log, the kernel's to NAME-kernel.log, Bochs' own messages to
@@ -515,6 +546,7 @@ boot_vmx() {
 		bochs -f bochsrc -rc bochs.rc) </dev/null >"$dir/screen.out" 2>&1 &
 	pid=$!
 	stream "$name" "$log" "$pid" HUP &
+	drain_screen "$dir/screen.out" "$pid" &
 	wait "$pid" && rc=0 || rc=$?
 	wait
 	if [ $rc = 1 ] && grep -q '^=== HV-TESTBED END' "$log" &&

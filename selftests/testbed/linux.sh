@@ -23,8 +23,8 @@
 # follows as a comment (with the guest's own uptime then, and its
 # clocksource). Also, with one vCPU: `reboot -f` in the guest ends hvctl
 # with status 0; a line piped into hvctl's stdin runs in the guest's shell;
-# and, with -m, the multiboot kernel runs. A failed test shows the guest's
-# console as comments.
+# and, with -m, the multiboot kernel runs. Each guest's console shows as
+# comments while it runs.
 
 usage() {
 	echo "usage: $0 [-b svm|vmx] [-c VCPUS] [-t SECONDS] [-a APPEND] [-m MULTIBOOT] HVCTL GUEST_DIR" >&2
@@ -72,11 +72,14 @@ secs_between() {
 	echo "$((d / 100)).$((d % 100 / 10))"
 }
 
-# stamp: copy the console (stdin) to stdout, and note when the marker came
-# ($tmp/init: the time, from now).
+# stamp: copy the console (stdin) to stdout, and as it comes to fd 3 (the
+# report) as comments, and note when the marker came ($tmp/init: the time,
+# from now). Live, so that a guest that hangs shows how far it got, and a
+# slow one keeps the testbed's silence watch quiet.
 stamp() {
 	while IFS= read -r line || [ -n "$line" ]; do
 		printf '%s\n' "$line"
+		printf '#   | %s\n' "$line" | tr -d '\r' >&3
 		case $line in
 		*"$MARKER"*) [ -f "$tmp/init" ] || now >"$tmp/init" ;;
 		esac
@@ -113,13 +116,13 @@ boot() {
 				timeout -s KILL "$secs" "$hvctl" run --kernel "$kernel" --initrd "$initrd" \
 					--cmdline "$cmdline" --vcpus "$vcpus" --mem "$MEM" 2>&1
 				echo $? >"$tmp/rc"
-			} | stamp >"$log"
+			} | stamp 3>&1 >"$log"
 	else
 		{
 			timeout -s KILL "$secs" "$hvctl" run --kernel "$kernel" --initrd "$initrd" \
 				--cmdline "$cmdline" --vcpus "$vcpus" --mem "$MEM" </dev/null 2>&1
 			echo $? >"$tmp/rc"
-		} | stamp >"$log"
+		} | stamp 3>&1 >"$log"
 	fi
 	t_end=$(secs_between "$t0" "$(now)")
 	rc=$(cat "$tmp/rc")
@@ -142,7 +145,7 @@ has_line() { tr -d '\r' <"$log" | grep -qxF -- "$1"; }
 has_text() { tr -d '\r' <"$log" | grep -qF -- "$1"; }
 
 # judge NAME WHY: one TAP line, passing when WHY is empty; a failure shows
-# WHY, the command and the guest's console (the end of it when long).
+# WHY and the command (the guest's console is above it).
 judge() {
 	n=$((n + 1))
 	if [ -z "$2" ]; then
@@ -152,9 +155,6 @@ judge() {
 	echo "not ok $n - $1"
 	echo "# $2"
 	echo "# \$ $desc"
-	lines=$(wc -l <"$log")
-	[ "$lines" -le 300 ] || echo "# (the last 300 of $lines lines of the guest's console)"
-	tail -n 300 "$log" | tr -d '\r' | sed 's/^/#   | /'
 }
 
 # why_not_ended END: why the run did not end as the guest's END ("poweroff"
@@ -227,9 +227,13 @@ multiboot_test() {
 	mb_cmdline='hv-multiboot-test a=1 b'
 	desc="hvctl run --kernel $multiboot --cmdline '$mb_cmdline' --mem 16M"
 	t0=$(now)
-	timeout -s KILL "$secs" "$hvctl" run --kernel "$multiboot" --cmdline "$mb_cmdline" \
-		--mem 16M </dev/null >"$log" 2>&1
-	rc=$?
+	rm -f "$tmp/rc"
+	{
+		timeout -s KILL "$secs" "$hvctl" run --kernel "$multiboot" --cmdline "$mb_cmdline" \
+			--mem 16M </dev/null 2>&1
+		echo $? >"$tmp/rc"
+	} | stamp 3>&1 >"$log"
+	rc=$(cat "$tmp/rc")
 	why=
 	case $rc in
 	1) ;;
