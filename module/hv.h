@@ -273,7 +273,7 @@ struct hv_vcpu {
 	u64 rflags;
 	u64 xcr0;
 	bool osxsave;
-	struct fpu_guest fpu;
+	struct hv_fpu fpu;
 	u64 dr[8];
 	u64 tsc_aux;
 	u64 misc_enable;

@@ -187,7 +187,7 @@ static enum hrtimer_restart apic_timer_fn(struct hrtimer *timer)
 			u64 ns = mul_u64_u32_div(deadline - now, USEC_PER_SEC,
 						 hv_tsc_khz);
 
-			hrtimer_forward_now(timer, max(ns, NSEC_PER_USEC));
+			hrtimer_forward_now(timer, max_t(u64, ns, NSEC_PER_USEC));
 			return HRTIMER_RESTART;
 		}
 	}
@@ -808,8 +808,8 @@ int hv_lapic_create(struct hv_vcpu *vcpu)
 	if (!apic)
 		return -ENOMEM;
 	apic->vcpu = vcpu;
-	hrtimer_init(&apic->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
-	apic->timer.function = apic_timer_fn;
+	hrtimer_setup(&apic->timer, apic_timer_fn, CLOCK_MONOTONIC,
+		      HRTIMER_MODE_ABS_HARD);
 	vcpu->lapic = apic;
 	hv_lapic_reset(vcpu);
 	vcpu->mp_state = vcpu->id == 0 ? HV_MP_RUNNABLE : HV_MP_WAIT_SIPI;

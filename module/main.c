@@ -46,7 +46,7 @@ unsigned int hv_tsc_khz;
 static void hv_cpu_enable_fn(void *failed)
 {
 	if (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID))
-		rdmsrl(MSR_TSC_AUX, *this_cpu_ptr(&hv_host_tsc_aux));
+		rdmsrq(MSR_TSC_AUX, *this_cpu_ptr(&hv_host_tsc_aux));
 	if (hv_ops->cpu_enable())
 		atomic_inc(failed);
 	else

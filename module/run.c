@@ -198,14 +198,14 @@ static void hv_inject_events(struct hv_vcpu *vcpu)
  * Host state the hardware does not switch. The backend calls this where
  * no NMI or machine check can run host code in between (SVM: after CLGI),
  * since their handlers must see the host's XCR0 and TSC_AUX. The guest's
- * FPU registers are already loaded (fpu_swap_kvm_fpstate).
+ * FPU registers are already loaded (hv_fpu_enter, hv_fpu_load_irqsoff).
  */
 void hv_guest_xstate_load(struct hv_vcpu *vcpu)
 {
 	if (vcpu->osxsave && vcpu->xcr0 != hv_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 	if (vcpu->tsc_aux != this_cpu_read(hv_host_tsc_aux))
-		wrmsrl(MSR_TSC_AUX, vcpu->tsc_aux);
+		wrmsrq(MSR_TSC_AUX, vcpu->tsc_aux);
 }
 
 /*
@@ -234,7 +234,7 @@ static void hv_restore_xcr0(struct hv_vcpu *vcpu)
 void hv_guest_xstate_put(struct hv_vcpu *vcpu)
 {
 	if (vcpu->tsc_aux != this_cpu_read(hv_host_tsc_aux))
-		wrmsrl(MSR_TSC_AUX, this_cpu_read(hv_host_tsc_aux));
+		wrmsrq(MSR_TSC_AUX, this_cpu_read(hv_host_tsc_aux));
 	hv_restore_xcr0(vcpu);
 }
 
@@ -280,6 +280,7 @@ static bool hv_enter_guest(struct hv_vcpu *vcpu)
 
 	preempt_disable();
 	hv_vcpu_load(vcpu);
+	hv_fpu_enter(&vcpu->fpu);
 	cpu = smp_processor_id();
 	local_irq_disable();
 
@@ -290,14 +291,14 @@ static bool hv_enter_guest(struct hv_vcpu *vcpu)
 	    signal_pending(current)) {
 		WRITE_ONCE(vcpu->mode, HV_OUTSIDE_GUEST);
 		local_irq_enable();
+		hv_fpu_exit(&vcpu->fpu);
 		preempt_enable();
 		return false;
 	}
 	if (test_and_clear_bit(HV_REQ_TLB_FLUSH, &vcpu->requests))
 		hv_ops->flush_tlb(vcpu);
 	hv_inject_events(vcpu);
-	if (test_thread_flag(TIF_NEED_FPU_LOAD))
-		switch_fpu_return();
+	hv_fpu_load_irqsoff();
 	/* Guest mode is a quiescent state for RCU (tasks RCU included). */
 	hv_rcu_guest_enter(cpu);
 
@@ -307,13 +308,13 @@ static bool hv_enter_guest(struct hv_vcpu *vcpu)
 	 * Debug registers stay the host's (guest accesses are emulated), but
 	 * guest entry and exit leave DR7 disabled: re-arm host breakpoints.
 	 */
-	if (hw_breakpoint_active())
-		hw_breakpoint_restore();
+	hv_host_debugregs_restore();
 
 	WRITE_ONCE(vcpu->mode, HV_OUTSIDE_GUEST);
 	vcpu->stats[HV_STAT_EXITS]++;
 	/* The host interrupt that ended the guest, if any, is taken here. */
 	local_irq_enable();
+	hv_fpu_exit(&vcpu->fpu);
 	preempt_enable();
 	return true;
 }
@@ -411,9 +412,9 @@ long hv_vcpu_run(struct hv_vcpu *vcpu)
 		return ret;
 	vcpu->run->exit_reason = HV_EXIT_NONE;
 
-	fpu_swap_kvm_fpstate(&vcpu->fpu, true);
+	hv_fpu_run_begin(&vcpu->fpu);
 	ret = hv_run_loop(vcpu);
-	fpu_swap_kvm_fpstate(&vcpu->fpu, false);
+	hv_fpu_run_end(&vcpu->fpu);
 
 	hv_sync_run_page(vcpu);
 	vcpu->stats[HV_STAT_USER_EXITS]++;

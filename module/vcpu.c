@@ -284,7 +284,7 @@ static long hv_vcpu_ioctl_xsave(struct hv_vcpu *vcpu, void __user *argp,
 	struct hv_xsave *x;
 	long ret = 0;
 
-	if (vcpu->fpu.uabi_size > sizeof(*x))
+	if (hv_fpu_uabi_size(&vcpu->fpu) > sizeof(*x))
 		return -EOPNOTSUPP;
 	if (set) {
 		x = memdup_user(argp, sizeof(*x));
@@ -501,7 +501,7 @@ void hv_vcpu_free(struct hv_vcpu *vcpu)
 	hv_ops->vcpu_destroy(vcpu);
 	hv_mmu_vcpu_free(vcpu);
 	kfree(vcpu->cpuid);
-	fpu_free_guest_fpstate(&vcpu->fpu);
+	hv_fpu_free(&vcpu->fpu);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);
 }
@@ -521,7 +521,7 @@ static struct hv_vcpu *hv_vcpu_alloc(struct hv_vm *vm, u32 id)
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!vcpu->run)
 		goto err_free;
-	if (!fpu_alloc_guest_fpstate(&vcpu->fpu))
+	if (hv_fpu_alloc(&vcpu->fpu))
 		goto err_run;
 	if (hv_cpuid_default(vcpu))
 		goto err_fpu;
@@ -539,7 +539,7 @@ err_arch:
 err_cpuid:
 	kfree(vcpu->cpuid);
 err_fpu:
-	fpu_free_guest_fpstate(&vcpu->fpu);
+	hv_fpu_free(&vcpu->fpu);
 err_run:
 	free_page((unsigned long)vcpu->run);
 err_free:

@@ -109,7 +109,7 @@ static int svm_probe(void)
 
 	if (!boot_cpu_has(X86_FEATURE_SVM))
 		return -ENODEV;
-	rdmsrl(MSR_VM_CR, vm_cr);
+	rdmsrq(MSR_VM_CR, vm_cr);
 	if (vm_cr & MSR_VM_CR_SVMDIS) {
 		pr_err("SVM is disabled by the firmware (VM_CR.SVMDIS): enable it in the BIOS setup\n");
 		return -EOPNOTSUPP;
@@ -219,11 +219,11 @@ static int svm_cpu_enable(void)
 	struct svm_cpu *sd = this_cpu_ptr(&svm_cpu);
 	u64 efer;
 
-	rdmsrl(MSR_EFER, efer);
+	rdmsrq(MSR_EFER, efer);
 	if (efer & EFER_SVME)
 		return -EBUSY;
-	wrmsrl(MSR_EFER, efer | EFER_SVME);
-	wrmsrl(MSR_VM_HSAVE_PA, sd->hsave_pa);
+	wrmsrq(MSR_EFER, efer | EFER_SVME);
+	wrmsrq(MSR_VM_HSAVE_PA, sd->hsave_pa);
 	/* ASIDs handed out before are stale: start a new generation. */
 	sd->asid_generation++;
 	sd->next_asid = svm.max_asid + 1;
@@ -234,9 +234,9 @@ static void svm_cpu_disable(void)
 {
 	u64 efer;
 
-	wrmsrl(MSR_VM_HSAVE_PA, 0);
-	rdmsrl(MSR_EFER, efer);
-	wrmsrl(MSR_EFER, efer & ~EFER_SVME);
+	wrmsrq(MSR_VM_HSAVE_PA, 0);
+	rdmsrq(MSR_EFER, efer);
+	wrmsrq(MSR_EFER, efer & ~EFER_SVME);
 }
 
 /* ---- VMCB set-up ---- */
@@ -327,7 +327,7 @@ static void svm_vcpu_load(struct hv_vcpu *vcpu, int cpu)
 	/* Another CPU's TLB: take a fresh ASID there (15.16). */
 	to_svm(vcpu)->asid_generation = 0;
 	/* Another guest ran here: it must not steer this one's branches. */
-	indirect_branch_prediction_barrier();
+	hv_ibpb();
 }
 
 static void svm_new_asid(struct svm_vcpu *sv, struct svm_cpu *sd)
@@ -380,15 +380,15 @@ static bool svm_is_erratum_383(void)
 	int i;
 
 	if (boot_cpu_data.x86 != 0x10 ||
-	    rdmsrl_safe(MSR_IA32_MC0_STATUS, &status))
+	    rdmsrq_safe(MSR_IA32_MC0_STATUS, &status))
 		return false;
 	if ((status & ~BIT_ULL(62)) != 0xb600000000010015ULL)
 		return false;
 	for (i = 0; i < 6; i++)
-		wrmsrl_safe(MSR_IA32_MC0_STATUS + 4 * i, 0);	/* banks are 4 MSRs apart */
-	if (!rdmsrl_safe(MSR_IA32_MCG_STATUS, &status))
-		wrmsrl_safe(MSR_IA32_MCG_STATUS, status & ~BIT_ULL(2));
-	__flush_tlb_all();
+		wrmsrq_safe(MSR_IA32_MC0_STATUS + 4 * i, 0);	/* banks are 4 MSRs apart */
+	if (!rdmsrq_safe(MSR_IA32_MCG_STATUS, &status))
+		wrmsrq_safe(MSR_IA32_MCG_STATUS, status & ~BIT_ULL(2));
+	hv_flush_tlb_all_local();
 	return true;
 }
 

@@ -15,7 +15,7 @@
 #include <asm/asm.h>
 #include <asm/nospec-branch.h>
 
-#include "compat-gen.h"
+#include "compat.h"
 #include "guest_gprs.S"
 
 	.text
@@ -42,10 +42,8 @@ SYM_FUNC_START(hv_svm_vmrun)
 	LOAD_GUEST_GPRS %rax
 	mov 0(%rsp), %rax
 
-#ifdef HV_HAVE_VM_CLEAR_CPU_BUFFERS
 	/* Clobbers EFLAGS.ZF only. */
-	VM_CLEAR_CPU_BUFFERS
-#endif
+	HV_VM_CLEAR_CPU_BUFFERS
 	vmrun %rax
 
 	/* Host RAX and RSP are back (from the host save area); RAX = VMCB. */
@@ -60,10 +58,10 @@ SYM_FUNC_START(hv_svm_vmrun)
 	/* Stuff the RSB before the first RET after the guest ran. */
 	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RETPOLINE
 	/* RETBleed/SRSO: untrain the return predictor (clobbers AX, CX, DX). */
-	UNTRAIN_RET
+	HV_UNTRAIN_RET
 #ifdef X86_FEATURE_IBPB_ON_VMEXIT
 	/* spec_rstack_overflow=ibpb-vmexit: the guest's predictions go now. */
-	ALTERNATIVE "", "call entry_ibpb", X86_FEATURE_IBPB_ON_VMEXIT
+	HV_IBPB_ON_VMEXIT
 #endif
 
 	/*

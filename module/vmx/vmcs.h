@@ -21,6 +21,8 @@
 #include <asm/asm.h>
 #include <asm/vmx.h>
 
+#include "compat.h"
+
 enum vmx_width {
 	VMX_W16 = 0,
 	VMX_W64 = 1,

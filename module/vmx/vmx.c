@@ -200,7 +200,7 @@ static int vmx_check_firmware(void)
 
 	if (!(cpuid_ecx(1) & BIT(5)))
 		return -ENODEV;		/* no VMX at all: not ours */
-	if (rdmsrl_safe(MSR_IA32_FEAT_CTL, &fc) ||
+	if (rdmsrq_safe(MSR_IA32_FEAT_CTL, &fc) ||
 	    !(fc & FEAT_CTL_LOCKED) || !(fc & FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX) ||
 	    !boot_cpu_has(X86_FEATURE_VMX)) {
 		pr_err("vmx: VT-x is disabled by the firmware (IA32_FEATURE_CONTROL %#llx): enable it in the BIOS setup\n",
@@ -217,11 +217,11 @@ static int vmx_probe_secondary(bool true_msrs)
 	u32 may;
 
 	/* The allowed-1 settings are the high half (appendix A.3). */
-	rdmsrl(true_msrs ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+	rdmsrq(true_msrs ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 		   MSR_IA32_VMX_PROCBASED_CTLS, caps);
 	if (!((caps >> 32) & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS))
 		return vmx_lacks("EPT (no secondary VM-execution controls)");
-	rdmsrl(MSR_IA32_VMX_PROCBASED_CTLS2, caps);
+	rdmsrq(MSR_IA32_VMX_PROCBASED_CTLS2, caps);
 	may = caps >> 32;
 	if (!(may & SECONDARY_EXEC_ENABLE_EPT))
 		return vmx_lacks("EPT");
@@ -279,7 +279,7 @@ static int vmx_probe_ept(void)
 {
 	u64 cap;
 
-	rdmsrl(MSR_IA32_VMX_EPT_VPID_CAP, cap);
+	rdmsrq(MSR_IA32_VMX_EPT_VPID_CAP, cap);
 	if (!(cap & VMX_EPT_PAGE_WALK_4_BIT) || !(cap & VMX_EPTP_WB_BIT))
 		return vmx_lacks("4-level write-back EPT");
 	if (!(cap & VMX_EPT_INVEPT_BIT) ||
@@ -303,11 +303,10 @@ static bool vmx_want_l1d_flush(void)
 {
 	u64 caps = 0;
 
-	if (!boot_cpu_has_bug(X86_BUG_L1TF) || l1tf_mitigation == L1TF_MITIGATION_OFF ||
-	    l1tf_vmx_mitigation == VMENTER_L1D_FLUSH_NEVER)
+	if (!boot_cpu_has_bug(X86_BUG_L1TF) || !hv_l1tf_flush_wanted())
 		return false;
 	if (boot_cpu_has(X86_FEATURE_ARCH_CAPABILITIES))
-		rdmsrl(MSR_IA32_ARCH_CAPABILITIES, caps);
+		rdmsrq(MSR_IA32_ARCH_CAPABILITIES, caps);
 	return !(caps & ARCH_CAP_SKIP_VMENTRY_L1DFLUSH);
 }
 
@@ -324,7 +323,7 @@ static void vmx_probe_preempt_timer(void)
 	vmx.preempt_timer = 0;
 	if (!(vmx.pin & PIN_BASED_VMX_PREEMPTION_TIMER))
 		return;
-	rdmsrl(MSR_IA32_VMX_MISC, misc);
+	rdmsrq(MSR_IA32_VMX_MISC, misc);
 	vmx.preempt_timer = max_t(u32, khz >> (misc & VMX_MISC_TIMER_SHIFT), 1);
 	vmx.pin &= ~PIN_BASED_VMX_PREEMPTION_TIMER;	/* armed per entry */
 }
@@ -334,10 +333,14 @@ static int vmx_probe(void)
 	u64 basic;
 	int ret;
 
+#ifdef HV_VMX_UNSUPPORTED
+	pr_err("vmx: %s: VT-x is unavailable to hv\n", HV_VMX_UNSUPPORTED);
+	return -EOPNOTSUPP;
+#endif
 	ret = vmx_check_firmware();
 	if (ret)
 		return ret;
-	rdmsrl(MSR_IA32_VMX_BASIC, basic);
+	rdmsrq(MSR_IA32_VMX_BASIC, basic);
 	if (VMX_BASIC_SIZE(basic) > PAGE_SIZE ||
 	    VMX_BASIC_MEMTYPE(basic) != VMX_BASIC_MEMTYPE_WB)
 		return vmx_lacks("a write-back VMCS of at most 4 KiB");
@@ -348,10 +351,10 @@ static int vmx_probe(void)
 	if (ret)
 		return ret;
 	vmx_probe_preempt_timer();
-	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, vmx.cr0_fixed0);
-	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, vmx.cr0_fixed1);
-	rdmsrl(MSR_IA32_VMX_CR4_FIXED0, vmx.cr4_fixed0);
-	rdmsrl(MSR_IA32_VMX_CR4_FIXED1, vmx.cr4_fixed1);
+	rdmsrq(MSR_IA32_VMX_CR0_FIXED0, vmx.cr0_fixed0);
+	rdmsrq(MSR_IA32_VMX_CR0_FIXED1, vmx.cr0_fixed1);
+	rdmsrq(MSR_IA32_VMX_CR4_FIXED0, vmx.cr4_fixed0);
+	rdmsrq(MSR_IA32_VMX_CR4_FIXED1, vmx.cr4_fixed1);
 	vmx.l1d_flush = vmx_want_l1d_flush();
 	pr_info("vmx: VT-x with EPT, unrestricted guest%s%s\n",
 		vmx.vpid ? ", VPID" : "",
@@ -420,9 +423,9 @@ static int vmx_hardware_setup(void)
 
 	store_idt(&idt);
 	vmx.host_idt = idt.address;
-	rdmsrl(MSR_IA32_CR_PAT, vmx.host_pat);
-	rdmsrl(MSR_EFER, vmx.host_efer);
-	rdmsrl(MSR_IA32_SYSENTER_EIP, vmx.host_sysenter_eip);
+	rdmsrq(MSR_IA32_CR_PAT, vmx.host_pat);
+	rdmsrq(MSR_EFER, vmx.host_efer);
+	rdmsrq(MSR_IA32_SYSENTER_EIP, vmx.host_sysenter_eip);
 	vmx.host_sysenter_cs = __KERNEL_CS;
 	return 0;
 
@@ -450,21 +453,21 @@ static int vmx_cpu_enable(void)
 	unsigned long cr0 = read_cr0();
 	int i;
 
-	if (cr4_read_shadow() & X86_CR4_VMXE)
+	if (hv_cr4_read_shadow() & X86_CR4_VMXE)
 		return -EBUSY;
 	if ((cr0 & vmx.cr0_fixed0) != vmx.cr0_fixed0 ||
 	    (cr0 & ~vmx.cr0_fixed1)) {
 		pr_err_once("vmx: host CR0 %#lx violates the VMX fixed bits\n", cr0);
 		return -EIO;
 	}
-	cr4_set_bits(X86_CR4_VMXE);
+	hv_cr4_set_bits(X86_CR4_VMXE);
 	if (vmx_vmxon(__pa(vc->vmxon))) {
-		cr4_clear_bits(X86_CR4_VMXE);
+		hv_cr4_clear_bits(X86_CR4_VMXE);
 		return -EBUSY;
 	}
 	vc->current_vmcs = 0;
 	for (i = 0; i < VMX_NR_SYSCALL_MSRS; i++)
-		rdmsrl(vmx_syscall_msrs[i], vc->syscall_msr[i]);
+		rdmsrq(vmx_syscall_msrs[i], vc->syscall_msr[i]);
 	return 0;
 }
 
@@ -501,7 +504,7 @@ static void vmx_cpu_disable(void)
 	list_for_each_entry_safe(vx, tmp, &vc->loaded, loaded_link)
 		vmx_vmcs_clear_here(vx);
 	asm volatile("vmxoff" ::: "cc", "memory");
-	cr4_clear_bits(X86_CR4_VMXE);
+	hv_cr4_clear_bits(X86_CR4_VMXE);
 }
 
 /* ---- VMCS set-up ---- */
@@ -518,9 +521,9 @@ static void vmx_set_host_cpu_state(int cpu)
 	tss = (const struct ldttss_desc *)(gdt.address + GDT_ENTRY_TSS * 8);
 	vmcs_writel(HOST_TR_BASE, tss->base0 | (u64)tss->base1 << 16 |
 		    (u64)tss->base2 << 24 | (u64)tss->base3 << 32);
-	rdmsrl(MSR_GS_BASE, v);
+	rdmsrq(MSR_GS_BASE, v);
 	vmcs_writel(HOST_GS_BASE, v);
-	rdmsrl(MSR_IA32_SYSENTER_ESP, v);
+	rdmsrq(MSR_IA32_SYSENTER_ESP, v);
 	vmcs_writel(HOST_IA32_SYSENTER_ESP, v);
 }
 
@@ -530,7 +533,7 @@ static void vmx_set_host_state(struct vmx_vcpu *vx)
 	vmcs_writel(HOST_CR0, read_cr0());
 	vx->host_cr3 = __read_cr3();
 	vmcs_writel(HOST_CR3, vx->host_cr3);
-	vx->host_cr4 = cr4_read_shadow();
+	vx->host_cr4 = hv_cr4_read_shadow();
 	vmcs_writel(HOST_CR4, vx->host_cr4);
 	vmcs_write16(HOST_CS_SELECTOR, __KERNEL_CS);
 	vmcs_write16(HOST_SS_SELECTOR, __KERNEL_DS);
@@ -698,7 +701,7 @@ static void vmx_vcpu_load(struct hv_vcpu *vcpu, int cpu)
 	/* Exits clear IA32_DEBUGCTL (27.5.1): what to put back. */
 	vx->host_debugctl = get_debugctlmsr();
 	/* Another guest ran here: it must not steer this one's branches. */
-	indirect_branch_prediction_barrier();
+	hv_ibpb();
 }
 
 static void vmx_flush_tlb(struct hv_vcpu *vcpu)
@@ -1128,7 +1131,7 @@ static void vmx_track_nmi_blocking(struct hv_vcpu *vcpu)
  */
 static void vmx_prepare_host(struct vmx_vcpu *vx, u16 *seg)
 {
-	unsigned long cr3 = __read_cr3(), cr4 = cr4_read_shadow();
+	unsigned long cr3 = __read_cr3(), cr4 = hv_cr4_read_shadow();
 	unsigned long fs_base;
 
 	if (unlikely(cr3 != vx->host_cr3)) {
@@ -1152,7 +1155,7 @@ static void vmx_prepare_host(struct vmx_vcpu *vx, u16 *seg)
 		vx->host_gs_sel = seg[3] & 7 ? 0 : seg[3];
 		vmcs_write16(HOST_GS_SELECTOR, vx->host_gs_sel);
 	}
-	rdmsrl(MSR_FS_BASE, fs_base);
+	rdmsrq(MSR_FS_BASE, fs_base);
 	if (fs_base != vx->host_fs_base) {
 		vx->host_fs_base = fs_base;
 		vmcs_writel(HOST_FS_BASE, fs_base);
@@ -1186,10 +1189,10 @@ static void vmx_load_guest_msrs(struct vmx_vcpu *vx, u64 *host_kgs)
 	if (vx->efer & EFER_SCE)
 		for (i = 0; i < VMX_NR_SYSCALL_MSRS; i++)
 			if (vx->soft_msr[i] != vc->syscall_msr[i])
-				wrmsrl(vmx_syscall_msrs[i], vx->soft_msr[i]);
+				wrmsrq(vmx_syscall_msrs[i], vx->soft_msr[i]);
 	if (vx->efer & EFER_LMA) {
-		rdmsrl(MSR_KERNEL_GS_BASE, *host_kgs);
-		wrmsrl(MSR_KERNEL_GS_BASE, vx->soft_msr[VMX_KERNEL_GS_BASE]);
+		rdmsrq(MSR_KERNEL_GS_BASE, *host_kgs);
+		wrmsrq(MSR_KERNEL_GS_BASE, vx->soft_msr[VMX_KERNEL_GS_BASE]);
 	}
 }
 
@@ -1201,10 +1204,10 @@ static void vmx_put_guest_msrs(struct vmx_vcpu *vx, u64 host_kgs)
 	if (vx->efer & EFER_SCE)
 		for (i = 0; i < VMX_NR_SYSCALL_MSRS; i++)
 			if (vx->soft_msr[i] != vc->syscall_msr[i])
-				wrmsrl(vmx_syscall_msrs[i], vc->syscall_msr[i]);
+				wrmsrq(vmx_syscall_msrs[i], vc->syscall_msr[i]);
 	if (vx->efer & EFER_LMA) {
-		rdmsrl(MSR_KERNEL_GS_BASE, vx->soft_msr[VMX_KERNEL_GS_BASE]);
-		wrmsrl(MSR_KERNEL_GS_BASE, host_kgs);
+		rdmsrq(MSR_KERNEL_GS_BASE, vx->soft_msr[VMX_KERNEL_GS_BASE]);
+		wrmsrq(MSR_KERNEL_GS_BASE, host_kgs);
 	}
 }
 
@@ -1219,7 +1222,7 @@ static void vmx_l1d_flush(void)
 	unsigned int i;
 
 	if (boot_cpu_has(X86_FEATURE_FLUSH_L1D)) {
-		wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
+		wrmsrq(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
 		return;
 	}
 	for (i = 0; i < sizeof(fill); i += L1_CACHE_BYTES)

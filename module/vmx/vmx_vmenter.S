@@ -16,7 +16,7 @@
 #include <asm/nospec-branch.h>
 #include <asm/segment.h>
 
-#include "compat-gen.h"
+#include "compat.h"
 #include "guest_gprs.S"
 
 /* The VMCS field encoding of HOST_RSP (SDM vol. 3, appendix B.4.4). */
@@ -47,10 +47,8 @@ SYM_FUNC_START(hv_vmx_vmenter)
 	LOAD_GUEST_GPRS %rax
 	mov GPR_RAX(%rax), %rax
 
-#ifdef HV_HAVE_VM_CLEAR_CPU_BUFFERS
 	/* MDS and friends: clobbers ZF only, CF survives. */
-	VM_CLEAR_CPU_BUFFERS
-#endif
+	HV_VM_CLEAR_CPU_BUFFERS
 	jc .Lresume
 	vmlaunch
 	jmp hv_vmx_vmexit	/* VMLAUNCH failed: CF or ZF is set */
