@@ -5,7 +5,7 @@
 #   make               everything for the running kernel (KVER=... for another)
 #   make check         every test, inside emulated AMD-V (QEMU) and VT-x (Bochs) hosts
 #   make check-native  the same suite on this host, with hv.ko loaded
-#   make check-kernels hv.ko built against other Debian kernels (compat.h)
+#   make check-kernels the kernel matrix: hv.ko built, loaded and tested on Debian 5.10 to 7.x
 #   make demo          a sample guest under hvctl in the emulated host
 #   make host-run CMD='...'  one command line in an emulated host (VENDOR=svm|vmx)
 #   make bench         I/O exit and page fault costs, hv beside KVM

@@ -10,6 +10,12 @@
 # "N passed, N failed, N skipped"; exits non-zero when anything failed or
 # nothing ran.
 #
+# With TESTBED_KERNELS=1, also the kernel matrix (kernels.sh): its chroots
+# are made (or refreshed) in the background from the start, and once the
+# svm host has finished (its full run on this machine's 6.1 is the matrix's
+# bookworm row) it builds and boots the other Debian kernels while Bochs
+# runs.
+#
 # Environment: TESTBED_VENDORS (default "svm vmx vmx-noept"), TESTBED_KVER
 # (the kernel to boot), TESTBED_TIMEOUT and the other limits in lib.sh,
 # TESTBED_BOCHS_* (lib.sh), TESTBED_BUILD.
@@ -42,6 +48,17 @@ mkdir -p "$BUILD"
 rm -f "$BUILD"/host.tap "$BUILD"/*.log "$BUILD"/*.status
 cd "$TOP"
 
+KERNELS=${TESTBED_KERNELS:-0}
+if [ "$KERNELS" = 1 ]; then
+	"$TESTBED/kernels.sh" -c >"$BUILD/kernels-chroots.log" 2>&1 &
+fi
+# kernel_matrix: after the svm host, the other kernels (kernels.sh; it
+# waits for the chroots being made, one lock per suite).
+kernel_matrix() {
+	KERNEL_REUSE_BOOKWORM=$BUILD/svm.log "$TESTBED/kernels.sh" >"$BUILD/kernels.log" 2>&1
+	echo $? >"$BUILD/kernels.status"
+}
+
 # build NAME COMMAND...: a build step, counted as a test in host.tap.
 build() {
 	local name=$1 rc=0
@@ -68,7 +85,11 @@ if [ $module_built = 1 ]; then
 		*-noept) mode=noept ;;
 		*) mode=check ;;
 		esac
-		run_vendor "$v" "$mode" "$KVER" &
+		if [ "$v" = svm ] && [ "$KERNELS" = 1 ]; then
+			{ run_vendor "$v" "$mode" "$KVER"; kernel_matrix; } &
+		else
+			run_vendor "$v" "$mode" "$KVER" &
+		fi
 		ran="$ran $v"
 	done
 	wait
@@ -78,6 +99,12 @@ echo
 echo "==== summary ===="
 summarize_tap build "$BUILD/host.tap"
 summarize_counts "libhv unit tests" "$BUILD/logs/lib-test.log" "$lib_test_rc"
+if [ "$KERNELS" = 1 ]; then
+	summarize_counts "kernel matrix (kernels.sh)" "$BUILD/kernels.log" \
+		"$(cat "$BUILD/kernels.status" 2>/dev/null || echo 1)"
+	grep '^# FAILED\|^not ok' "$BUILD/kernels.log" | sed 's/^/   /' || true
+	sed -n '/^kernel  /,/^$/{/^$/d;p}' "$BUILD/kernels.log" | sed 's/^/   /'
+fi
 for v in $VENDORS; do
 	case " $ran " in
 	*" $v "*)

@@ -98,10 +98,19 @@ chroot_kernel_packages() {
 }
 
 # chroot_for SUITE: make (once) or refresh the suite's chroot; print its
-# path. Safe to run for several suites at once.
+# path. Safe to run for several suites at once, and from several processes
+# (check.sh makes them in the background while it builds): one at a time
+# per suite (SUITE.lock).
 chroot_for() {
-	local suite=$1 dir=$CHROOTS/$1 log=$CHROOTS/$1.log mirror t0 age
 	mkdir -p "$CHROOTS"
+	{
+		flock 9
+		chroot_for_locked "$1"
+	} 9>"$CHROOTS/$1.lock"
+}
+
+chroot_for_locked() {
+	local suite=$1 dir=$CHROOTS/$1 log=$CHROOTS/$1.log mirror t0 age
 	if [ ! -f "$dir/.ready" ]; then
 		mirror=$(debian_mirror) || {
 			echo "chroot_for: no Debian archive in this machine's apt sources; set DEBIAN_MIRROR" >&2

@@ -93,13 +93,20 @@ apt_install() {
 
 # ---- the kernel to boot ----
 
+# KROOT: where the kernel to boot comes from: this machine (empty: its
+# /boot, /lib/modules, /usr/src), or TESTBED_KROOT, a root holding another
+# kernel's image, modules and headers (kernels.sh: a Debian chroot of
+# another suite). HV_KO: the module the hosts load: TESTBED_HV_KO (one
+# built elsewhere, for that kernel), else the tree's own hv.ko.
+KROOT=${TESTBED_KROOT:-}
+HV_KO=${TESTBED_HV_KO:-$TOP/hv.ko}
+
 # kver_usable KVER: a bootable image, headers to build against, and the
 # vendor KVM modules to compare with (both vendors').
 kver_usable() {
-	[ -r "/boot/vmlinuz-$1" ] && [ -f "/usr/src/linux-headers-$1/Makefile" ] &&
-		[ -f "/lib/modules/$1/modules.dep" ] &&
-		grep -q '/kvm-amd\.ko' "/lib/modules/$1/modules.dep" &&
-		grep -q '/kvm-intel\.ko' "/lib/modules/$1/modules.dep"
+	local m=$KROOT/lib/modules/$1/modules.dep
+	[ -r "$KROOT/boot/vmlinuz-$1" ] && [ -f "$KROOT/usr/src/linux-headers-$1/Makefile" ] &&
+		[ -f "$m" ] && grep -q '/kvm-amd\.ko' "$m" && grep -q '/kvm-intel\.ko' "$m"
 }
 
 # Print the Debian kernel to boot: TESTBED_KVER if set, else KVER when it is
@@ -117,8 +124,8 @@ pick_kver() {
 		echo "$KVER"
 		return
 	fi
-	for f in /boot/vmlinuz-*; do
-		v=${f#/boot/vmlinuz-}
+	for f in "$KROOT"/boot/vmlinuz-*; do
+		v=${f##*/vmlinuz-}
 		if kver_usable "$v"; then
 			echo "$v"
 		fi
@@ -217,8 +224,8 @@ install_elf() {
 # /hv/kmod/NAME.ko.
 install_kmod() {
 	local kver=$1 name=$2 root=$3 rel f
-	rel=$(sed -n "s|^\([^:]*/$name\.ko[^:]*\):.*|\1|p" "/lib/modules/$kver/modules.dep")
-	f=/lib/modules/$kver/$rel
+	rel=$(sed -n "s|^\([^:]*/$name\.ko[^:]*\):.*|\1|p" "$KROOT/lib/modules/$kver/modules.dep")
+	f=$KROOT/lib/modules/$kver/$rel
 	[ -n "$rel" ] && [ -f "$f" ] || die "no module $name for $kver"
 	mkdir -p "$root/hv/kmod"
 	case $f in
@@ -234,7 +241,7 @@ install_kmod() {
 # order to load them, then NAME (file names without .ko).
 kmod_load_order() {
 	local kver=$1 name=$2 deps d list=''
-	deps=$(sed -n "s|^[^:]*/$name\.ko[^:]*:||p" "/lib/modules/$kver/modules.dep")
+	deps=$(sed -n "s|^[^:]*/$name\.ko[^:]*:||p" "$KROOT/lib/modules/$kver/modules.dep")
 	for d in $deps; do		# modules.dep lists the deepest last
 		d=$(basename "$d")
 		list="${d%%.ko*} $list"
@@ -278,7 +285,7 @@ build_initramfs() {
 		[ "$m" = busybox ] || ln -s busybox "$root/bin/$m"
 	done
 	install -m 755 "$TESTBED/init.sh" "$root/init"
-	[ -f "$TOP/hv.ko" ] && cp "$TOP/hv.ko" "$root/hv/hv.ko"
+	[ -f "$HV_KO" ] && cp "$HV_KO" "$root/hv/hv.ko"
 	if [ "$mode" != noept ]; then
 		install -m 755 "$TESTBED/smoke.sh" "$TESTBED/linux.sh" "$root/hv/"
 		[ -x "$(hvctl_path)" ] && install_elf "$(hvctl_path)" "$root" hv/bin/hvctl
@@ -293,7 +300,7 @@ build_initramfs() {
 		mkdir -p "$BUILD/$vendor/guest" "$root/hv/guest"
 		build_guest_initramfs "$BUILD/$vendor/guest"
 		cp "$BUILD/$vendor/guest/initrd.gz" "$root/hv/guest/initrd.gz"
-		cp "/boot/vmlinuz-$kver" "$root/hv/guest/vmlinuz"
+		cp "$KROOT/boot/vmlinuz-$kver" "$root/hv/guest/vmlinuz"
 		;;
 	esac
 	if [ "$mode" = run ]; then
@@ -390,7 +397,7 @@ boot_svm() {
 	: >"$log"
 	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
 		-machine q35 -accel tcg -cpu EPYC -m 1G -smp 2 \
-		-kernel "/boot/vmlinuz-$kver" -initrd "$BUILD/svm/initrd.gz" \
+		-kernel "$KROOT/boot/vmlinuz-$kver" -initrd "$BUILD/svm/initrd.gz" \
 		-append "console=ttyS1 loglevel=7 panic=-1" \
 		-nodefaults -display none -no-reboot \
 		-serial "file:$log" -serial "file:$klog" </dev/null 2>"$BUILD/svm-qemu.log" &
@@ -451,7 +458,7 @@ make_iso() {
 		-b isolinux/isolinux.bin -c isolinux/boot.cat \
 		-no-emul-boot -boot-load-size 4 -boot-info-table \
 		-graft-points "$dir/iso" \
-		"boot/vmlinuz=/boot/vmlinuz-$kver" "boot/initrd.gz=$dir/initrd.gz"
+		"boot/vmlinuz=$KROOT/boot/vmlinuz-$kver" "boot/initrd.gz=$dir/initrd.gz"
 }
 
 # write_bochsrc NAME MODEL CPUS: BUILD/NAME/bochsrc (paths relative to
