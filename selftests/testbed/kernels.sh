@@ -36,7 +36,7 @@ while getopts bch opt; do
 done
 shift $((OPTIND - 1))
 SUITES=${*:-${KERNEL_SUITES:-bullseye bookworm trixie sid}}
-FULL_SUITES=${KERNEL_FULL_SUITES:-bullseye bookworm trixie sid}
+FULL_SUITES=${KERNEL_FULL_SUITES-bullseye bookworm trixie sid}
 # A fast representative subset: the API and ABI, memory, the run loop and
 # exits, guest state, the local APIC; then the hvctl smoke tests.
 SMOKE_TESTS=${KERNEL_SMOKE_TESTS:-hv_api_test hv_memslot_test hv_exits_test hv_guest_state_test hv_lapic_test}
@@ -46,16 +46,25 @@ command -v debootstrap >/dev/null ||
 	{ apt-get update -q && apt-get install -y -q debootstrap; } </dev/null
 mkdir -p "$KBUILD_OUT"
 
-if [ $CHROOTS_ONLY = 1 ]; then
+# All the chroots at once (downloads, mostly): made or refreshed in
+# parallel first, then used one by one below.
+make_chroots() {
+	local suite job rc=0
 	for suite in $SUITES; do
 		chroot_for "$suite" >/dev/null &
 	done
-	rc=0
 	for job in $(jobs -p); do
 		wait "$job" || rc=1
 	done
-	exit $rc
+	return $rc
+}
+if [ $CHROOTS_ONLY = 1 ]; then
+	make_chroots
+	exit
 fi
+t0=$SECONDS
+make_chroots || true	# a suite that failed says so below
+echo "# chroots ready after $((SECONDS - t0)) s"
 
 # build_in_chroot SUITE DIR KVER LOG: hv.ko with W=1 for KVER in the chroot
 # DIR; leaves DIR/src/hv/hv.ko. Fails on any warning. The probes' result
@@ -89,7 +98,7 @@ for suite in $SUITES; do
 		KVERS[$suite]=- BUILT[$suite]=fail
 		continue
 	fi
-	echo "# $suite: chroot ready after $((SECONDS - t0)) s (debootstrap: $(cat "$CHROOTS/$suite.time" 2>/dev/null || echo '?') s, once)"
+	echo "# $suite: chroot $dir (made in $(cat "$CHROOTS/$suite.time" 2>/dev/null || echo '?') s)"
 	kver=$(chroot_kver "$dir") || {
 		tap "not ok" "$suite: a kernel with headers, image and modules in $dir"
 		KVERS[$suite]=- BUILT[$suite]=fail
