@@ -388,7 +388,7 @@ stream() {
 }
 
 # boot_svm KVER: boot the svm initramfs on QEMU's emulated AMD CPU (TCG with
-# SVM and nested paging); the test console to svm.log, the kernel's to
+# SVM and nested paging; TESTBED_SVM_APPEND: more kernel parameters); the test console to svm.log, the kernel's to
 # svm-kernel.log, and the test console streamed to stdout. Returns QEMU's
 # status (124 after TIMEOUT seconds).
 boot_svm() {
@@ -398,7 +398,7 @@ boot_svm() {
 	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
 		-machine q35 -accel tcg -cpu EPYC -m 1G -smp 2 \
 		-kernel "$KROOT/boot/vmlinuz-$kver" -initrd "$BUILD/svm/initrd.gz" \
-		-append "console=ttyS1 loglevel=7 panic=-1" \
+		-append "console=ttyS1 loglevel=7 panic=-1${TESTBED_SVM_APPEND:+ $TESTBED_SVM_APPEND}" \
 		-nodefaults -display none -no-reboot \
 		-serial "file:$log" -serial "file:$klog" </dev/null 2>"$BUILD/svm-qemu.log" &
 	pid=$!
