@@ -13,6 +13,9 @@
 #   make install       libhv, hvctl and headers under PREFIX (DESTDIR aware)
 #   make dkms-install  hv.ko through DKMS, rebuilt for every new kernel
 
+# The package's version: VERSION is the one place it is written (cli/ and
+# debian/ read it too). libhv's ABI version is lib/Makefile's own.
+VERSION	:= $(shell cat VERSION)
 KVER	?= $(shell uname -r)
 KDIR	?= /lib/modules/$(KVER)/build
 PREFIX	?= /usr/local
@@ -72,15 +75,15 @@ uninstall:
 	$(MAKE) -C lib uninstall
 
 # Register the module source with DKMS, build and install it for KVER.
-DKMS_SRC := /usr/src/hv-1.0
+DKMS_SRC := /usr/src/hv-$(VERSION)
 dkms-install:
 	rm -rf $(DKMS_SRC)
 	mkdir -p $(DKMS_SRC)
 	cp -r Kbuild Makefile dkms.conf module uapi $(DKMS_SRC)/
-	dkms install -m hv -v 1.0 -k $(KVER)
+	dkms install -m hv -v $(VERSION) -k $(KVER)
 
 dkms-remove:
-	-dkms remove -m hv -v 1.0 --all
+	-dkms remove -m hv -v $(VERSION) --all
 	rm -rf $(DKMS_SRC)
 
 clean:
