@@ -10,7 +10,11 @@
 #   make host-run CMD='...'  one command line in an emulated host (VENDOR=svm|vmx)
 #   make bench         I/O exit and page fault costs, hv beside KVM
 #   make lint          checkpatch --strict, sparse and W=1 on module/
-#   make install       libhv, hvctl and headers under PREFIX (DESTDIR aware)
+#   make install       libhv, hvctl, headers, man pages and the udev rule
+#                      under PREFIX (DESTDIR aware; see "Installing" below)
+#   make deb           Debian packages in build/deb/ (debian/)
+#   make check-packages  those packages in a clean Debian 12 chroot, and
+#                      make install/uninstall into a staging directory
 #   make dkms-install  hv.ko through DKMS, rebuilt for every new kernel
 
 # The package's version: VERSION is the one place it is written (cli/ and
@@ -19,6 +23,11 @@ VERSION	:= $(shell cat VERSION)
 KVER	?= $(shell uname -r)
 KDIR	?= /lib/modules/$(KVER)/build
 PREFIX	?= /usr/local
+MANDIR	?= $(PREFIX)/share/man
+# udev reads rules from /etc/udev/rules.d (the administrator's) and
+# /lib/udev/rules.d (packages'), never from under /usr/local: a from-source
+# install goes to the former, a distribution's (PREFIX=/usr) to the latter.
+UDEVRULESDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/udev/rules.d,/etc/udev/rules.d)
 export KVER KDIR PREFIX
 
 TOP	:= $(CURDIR)
@@ -66,13 +75,26 @@ host-run:
 lint:
 	selftests/testbed/lint.sh
 
+# ---- Installing ----
+# Besides lib/'s and cli/'s files: hvctl(1), libhv(3) under MANDIR and
+# 60-hv.rules under UDEVRULESDIR (above), which gives /dev/hv to group hv,
+# mode 0660; the group must exist (groupadd --system hv; hv-dkms creates it).
+# Every directory is overridable, and DESTDIR is put before each.
+UDEV_RULES := udev/60-hv.rules
+
 install: lib cli
 	$(MAKE) -C lib install
 	$(MAKE) -C cli install
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(UDEVRULESDIR)
+	install -m 0644 man/hvctl.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 man/libhv.3 $(DESTDIR)$(MANDIR)/man3/
+	install -m 0644 $(UDEV_RULES) $(DESTDIR)$(UDEVRULESDIR)/
 
 uninstall:
 	$(MAKE) -C cli uninstall
 	$(MAKE) -C lib uninstall
+	rm -f $(DESTDIR)$(MANDIR)/man1/hvctl.1 $(DESTDIR)$(MANDIR)/man3/libhv.3 \
+		$(addprefix $(DESTDIR)$(UDEVRULESDIR)/,$(notdir $(UDEV_RULES)))
 
 # Register the module source with DKMS, build and install it for KVER.
 DKMS_SRC := /usr/src/hv-$(VERSION)
