@@ -108,6 +108,29 @@ dkms-remove:
 	-dkms remove -m hv -v $(VERSION) --all
 	rm -rf $(DKMS_SRC)
 
+# ---- Debian packages ----
+# Built out of a copy of the tree (the files git tracks, and the new ones it
+# does not ignore) in build/deb/hv-VERSION/, so that the packages hold no
+# build output of this tree; dpkg-buildpackage leaves the .debs beside it,
+# in build/deb/. The build
+# dependencies of debian/control are installed first if missing (as root).
+DEB_DIR := build/deb
+DEB_SRC := $(DEB_DIR)/hv-$(VERSION)
+
+deb:
+	@if ! dpkg-checkbuilddeps 2>/dev/null; then \
+		[ "$$(id -u)" = 0 ] || { echo "make deb: missing build dependencies (dpkg-checkbuilddeps): run as root to install them" >&2; exit 1; }; \
+		echo "make deb: installing the build dependencies of debian/control"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get build-dep -y -q ./ </dev/null; \
+	fi
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_SRC)
+	if [ -e .git ]; then git ls-files -z -c -o --exclude-standard; \
+	else find . -path ./build -prune -o ! -type d -print0; fi | \
+		tar -c --null --ignore-failed-read -T - -f - | tar -x -C $(DEB_SRC) -f -
+	cd $(DEB_SRC) && dpkg-buildpackage -b -us -uc
+	@ls $(DEB_DIR)/*.deb
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean
 	$(MAKE) -C lib clean
@@ -117,4 +140,4 @@ clean:
 
 .PHONY: all module lib cli selftests test-lib check check-native check-kernels \
 	demo bench host-run lint \
-	install uninstall dkms-install dkms-remove clean
+	install uninstall deb check-packages dkms-install dkms-remove clean
