@@ -61,6 +61,9 @@ check-native: lib cli selftests
 check-kernels:
 	selftests/testbed/kernels.sh
 
+check-packages:
+	selftests/testbed/packages.sh
+
 demo:
 	selftests/testbed/demo.sh
 
