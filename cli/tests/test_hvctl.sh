@@ -7,31 +7,18 @@
 # "N passed, N failed".
 
 hvctl=$1 version=$2
-passed=0 failed=0
-
-check() {
-	desc=$1
-	shift
-	if "$@"; then
-		passed=$((passed + 1))
-		echo "ok $((passed + failed)) - $desc"
-	else
-		failed=$((failed + 1))
-		echo "not ok $((passed + failed)) - $desc"
-	fi
-}
+. "$(dirname "$0")/../../selftests/tap.sh"
 
 out=$("$hvctl" --version) && status=0 || status=$?
-check "--version exits 0" [ "$status" = 0 ]
-check "--version prints 'hvctl $version (...)'" \
+tap_check "--version exits 0" [ "$status" = 0 ]
+tap_check "--version prints 'hvctl $version (...)'" \
 	eval 'case $out in "hvctl $version (libhv "*", hv API "*")") true ;; *) false ;; esac'
 out=$("$hvctl" -V)
-check "-V is --version" eval 'case $out in "hvctl $version "*) true ;; *) false ;; esac'
+tap_check "-V is --version" eval 'case $out in "hvctl $version "*) true ;; *) false ;; esac'
 out=$("$hvctl" --help) && status=0 || status=$?
-check "--help exits 0 and lists --version" \
+tap_check "--help exits 0 and lists --version" \
 	eval '[ "$status" = 0 ] && case $out in *--version*) true ;; *) false ;; esac'
 "$hvctl" >/dev/null 2>&1 && status=0 || status=$?
-check "no command is a usage error (2)" [ "$status" = 2 ]
+tap_check "no command is a usage error (2)" [ "$status" = 2 ]
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+tap_summary

@@ -18,6 +18,7 @@
 
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$TESTBED/../tap.sh"
 
 SUITE=bookworm
 CACHE=${TESTBED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hv-testbed}
@@ -27,20 +28,6 @@ VERSION=$(cat "$TOP/VERSION")
 START=$SECONDS
 
 [ "$(id -u)" = 0 ] || die "packages.sh needs root (debootstrap, chroot, mount)"
-
-passed=0 failed=0
-# check DESCRIPTION COMMAND...: one TAP line for whether COMMAND succeeds.
-check() {
-	local desc=$1
-	shift
-	if "$@"; then
-		passed=$((passed + 1))
-		echo "ok $((passed + failed)) - $desc"
-	else
-		failed=$((failed + 1))
-		echo "not ok $((passed + failed)) - $desc"
-	fi
-}
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/hv-packages.XXXXXX")
 ROOT=$WORK/root
@@ -133,12 +120,12 @@ EXPECTED="/lib/udev/rules.d/60-hv.rules
 staged() { (cd "$STAGE" && find . ! -type d | sed 's/^\.//' | sort); }
 installed=$(make -C "$TOP" -s install DESTDIR="$STAGE" PREFIX=/usr >"$WORK/install.log" 2>&1 && staged) ||
 	{ tail -n 20 "$WORK/install.log"; installed="(make install failed)"; }
-check "make install DESTDIR PREFIX=/usr lays out libhv, hvctl, man pages, udev rule" \
+tap_check "make install DESTDIR PREFIX=/usr lays out libhv, hvctl, man pages, udev rule" \
 	[ "$installed" = "$EXPECTED" ]
 [ "$installed" = "$EXPECTED" ] || diff <(echo "$EXPECTED") <(echo "$installed") | sed 's/^/#   /' || :
 make -C "$TOP" -s uninstall DESTDIR="$STAGE" PREFIX=/usr >>"$WORK/install.log" 2>&1 || :
 left=$(staged)
-check "make uninstall with the same variables leaves no files" [ -z "$left" ]
+tap_check "make uninstall with the same variables leaves no files" [ -z "$left" ]
 [ -z "$left" ] || echo "$left" | sed 's/^/#   left: /'
 
 # ---- the packages ----
@@ -146,15 +133,14 @@ check "make uninstall with the same variables leaves no files" [ -z "$left" ]
 say "make deb (log: build/deb.log)"
 mkdir -p "$TOP/build"
 if make -C "$TOP" deb >"$TOP/build/deb.log" 2>&1; then deb_ok=1; else deb_ok=0; fi
-check "make deb builds the packages" [ "$deb_ok" = 1 ]
-[ "$deb_ok" = 1 ] || { tail -n 30 "$TOP/build/deb.log"; echo "$passed passed, $failed failed"; exit 1; }
+tap_check "make deb builds the packages" [ "$deb_ok" = 1 ]
+[ "$deb_ok" = 1 ] || { tail -n 30 "$TOP/build/deb.log"; tap_summary; exit 1; }
 if command -v lintian >/dev/null; then
-	check "lintian --pedantic: no error or warning in the packages" \
+	tap_check "lintian --pedantic: no error or warning in the packages" \
 		eval 'lintian --pedantic --fail-on error,warning "$TOP"/build/deb/*.changes 2>&1 |
 			grep -v "root privileges" | sed "s/^/#   /"; [ "${PIPESTATUS[0]}" = 0 ]'
 else
-	passed=$((passed + 1))
-	echo "ok $((passed + failed)) - lintian # SKIP not installed"
+	tap_skip lintian "not installed"
 fi
 debs=()
 for p in hv-dkms libhv1 libhv-dev hvctl; do
@@ -180,23 +166,23 @@ apt_ok=0
 in_root sh -c 'apt-get update -q &&
 	apt-get install -y -q --no-install-recommends /tmp/debs/*.deb linux-headers-amd64 man-db \
 		gcc libc6-dev pkg-config' >"$TOP/build/packages-apt.log" 2>&1 && apt_ok=1
-check "apt-get installs hv-dkms, libhv1, libhv-dev, hvctl with linux-headers-amd64" [ "$apt_ok" = 1 ]
+tap_check "apt-get installs hv-dkms, libhv1, libhv-dev, hvctl with linux-headers-amd64" [ "$apt_ok" = 1 ]
 [ "$apt_ok" = 1 ] || tail -n 30 "$TOP/build/packages-apt.log"
 
 kver=$(cd "$ROOT/usr/src" && ls -d linux-headers-*-amd64 2>/dev/null | sed 's/^linux-headers-//' | sort -V | tail -n 1)
 status=$(in_root dkms status 2>&1 || :)
 echo "$status" | sed 's/^/# dkms status: /'
-check "dkms status: hv $VERSION installed for the chroot's kernel ($kver)" \
+tap_check "dkms status: hv $VERSION installed for the chroot's kernel ($kver)" \
 	grep -Eq "^hv/$VERSION, ${kver:-none}, x86_64: installed" <<<"$status"
-check "hv.ko is in /lib/modules/$kver/updates/dkms" \
+tap_check "hv.ko is in /lib/modules/$kver/updates/dkms" \
 	eval 'ls "$ROOT/lib/modules/$kver/updates/dkms/" 2>/dev/null | grep -q "^hv\.ko"'
 
 out=$(in_root hvctl --version 2>&1 || :)
 echo "# $out"
-check "hvctl --version prints $VERSION" grep -q "^hvctl $VERSION (libhv " <<<"$out"
-check "man hvctl renders" eval 'in_root man -P cat hvctl 2>/dev/null | grep -q "hvctl - run guests"'
-check "man 3 libhv renders" eval 'in_root man -P cat 3 libhv 2>/dev/null | grep -q "libhv - C interface"'
-check "the hv group exists and the udev rule gives it /dev/hv" \
+tap_check "hvctl --version prints $VERSION" grep -q "^hvctl $VERSION (libhv " <<<"$out"
+tap_check "man hvctl renders" eval 'in_root man -P cat hvctl 2>/dev/null | grep -q "hvctl - run guests"'
+tap_check "man 3 libhv renders" eval 'in_root man -P cat 3 libhv 2>/dev/null | grep -q "libhv - C interface"'
+tap_check "the hv group exists and the udev rule gives it /dev/hv" \
 	eval 'in_root getent group hv >/dev/null &&
 		grep -q "KERNEL==\"hv\", GROUP=\"hv\", MODE=\"0660\"" "$ROOT/lib/udev/rules.d/60-hv.rules"'
 
@@ -220,20 +206,19 @@ EOF
 built=0
 in_root sh -c 'cc -Wall -Werror -o /tmp/open /tmp/open.c $(pkg-config --cflags --libs libhv)' \
 	>"$WORK/cc.log" 2>&1 && built=1
-check "a program builds against libhv with pkg-config --cflags --libs libhv" [ "$built" = 1 ]
+tap_check "a program builds against libhv with pkg-config --cflags --libs libhv" [ "$built" = 1 ]
 [ "$built" = 1 ] || sed 's/^/#   /' "$WORK/cc.log"
 rc=0
 out=$(in_root /tmp/open 2>&1) || rc=$?
 echo "# $out (exit $rc)"
-check "hv_open() without /dev/hv: exit 1, says the module is not loaded" \
+tap_check "hv_open() without /dev/hv: exit 1, says the module is not loaded" \
 	eval '[ ! -e "$ROOT/dev/hv" ] && [ "$rc" = 1 ] && grep -q "^hv_open: -2: .*not loaded" <<<"$out"'
 
 purged=0
 in_root apt-get purge -y -q hv-dkms >>"$TOP/build/packages-apt.log" 2>&1 && purged=1
-check "apt-get purge hv-dkms removes hv from DKMS and its source" \
+tap_check "apt-get purge hv-dkms removes hv from DKMS and its source" \
 	eval '[ "$purged" = 1 ] && ! in_root dkms status 2>/dev/null | grep -q "^hv/" &&
 		[ ! -e "$ROOT/usr/src/hv-$VERSION" ] && [ ! -e "$ROOT/lib/modules/$kver/updates/dkms/hv.ko" ]'
 
 echo "# $((SECONDS - START)) s"
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+tap_summary
