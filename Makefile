@@ -12,6 +12,7 @@
 #   make lint          checkpatch --strict, sparse and W=1 on module/
 #   make install       libhv, hvctl and headers under PREFIX (DESTDIR aware)
 #   make dkms-install  hv.ko through DKMS, rebuilt for every new kernel
+#   make check-dkms    DKMS add, build, signing, install and remove (root)
 
 KVER	?= $(shell uname -r)
 KDIR	?= /lib/modules/$(KVER)/build
@@ -71,17 +72,37 @@ uninstall:
 	$(MAKE) -C cli uninstall
 	$(MAKE) -C lib uninstall
 
-# Register the module source with DKMS, build and install it for KVER.
-DKMS_SRC := /usr/src/hv-1.0
-dkms-install:
+# DKMS: the source tree it builds from is a clean copy of DKMS_FILES (the
+# tracked files, in a git checkout: nothing built or generated), staged in
+# DKMS_SRC; the version is dkms.conf's. make check-dkms tests all of it.
+DKMS_FILES	:= dkms.conf Kbuild Makefile module uapi
+DKMS_VERSION	:= $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+DKMS_SRC	?= /usr/src/hv-$(DKMS_VERSION)
+
+dkms-src:
 	rm -rf $(DKMS_SRC)
 	mkdir -p $(DKMS_SRC)
-	cp -r Kbuild Makefile dkms.conf module uapi $(DKMS_SRC)/
-	dkms install -m hv -v 1.0 -k $(KVER)
+	if [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(TOP)" ]; then \
+		git ls-files -z -- $(DKMS_FILES) | xargs -0 cp --parents -t $(DKMS_SRC); \
+	else \
+		cp -r $(DKMS_FILES) $(DKMS_SRC)/; \
+	fi
+
+# Register with DKMS (replacing this version if there), build and install
+# for KVER; dkms rebuilds it for each kernel installed later.
+dkms-install:
+	$(MAKE) dkms-remove
+	$(MAKE) dkms-src
+	dkms add hv/$(DKMS_VERSION)
+	dkms install hv/$(DKMS_VERSION) -k $(KVER)
 
 dkms-remove:
-	-dkms remove -m hv -v 1.0 --all
+	if dkms status hv/$(DKMS_VERSION) | grep -q .; then \
+		dkms remove hv/$(DKMS_VERSION) --all; fi
 	rm -rf $(DKMS_SRC)
+
+check-dkms:
+	selftests/testbed/dkms.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean
@@ -92,4 +113,4 @@ clean:
 
 .PHONY: all module lib cli selftests test-lib check check-native check-kernels \
 	demo bench host-run lint \
-	install uninstall dkms-install dkms-remove clean
+	install uninstall dkms-src dkms-install dkms-remove check-dkms clean
