@@ -16,6 +16,7 @@
 #   make check-packages  those packages in a clean Debian 12 chroot, and
 #                      make install/uninstall into a staging directory
 #   make dkms-install  hv.ko through DKMS, rebuilt for every new kernel
+#   make check-dkms    DKMS add, build, signing, install and remove (root)
 
 # The package's version: VERSION is the one place it is written (cli/ and
 # debian/ read it too). libhv's ABI version is lib/Makefile's own.
@@ -99,17 +100,39 @@ uninstall:
 	rm -f $(DESTDIR)$(MANDIR)/man1/hvctl.1 $(DESTDIR)$(MANDIR)/man3/libhv.3 \
 		$(addprefix $(DESTDIR)$(UDEVRULESDIR)/,$(notdir $(UDEV_RULES)))
 
-# Register the module source with DKMS, build and install it for KVER.
-DKMS_SRC := /usr/src/hv-$(VERSION)
-dkms-install:
+# DKMS: the source tree it builds from is a clean copy of DKMS_FILES (the
+# tracked files, in a git checkout: nothing built or generated), staged in
+# DKMS_SRC, its dkms.conf given VERSION (hv-dkms.install in debian/ ships
+# the same files). make check-dkms tests all of it.
+DKMS_FILES	:= dkms.conf Kbuild Makefile VERSION module uapi
+DKMS_VERSION	:= $(VERSION)
+DKMS_SRC	?= /usr/src/hv-$(DKMS_VERSION)
+
+dkms-src:
 	rm -rf $(DKMS_SRC)
 	mkdir -p $(DKMS_SRC)
-	cp -r Kbuild Makefile dkms.conf module uapi $(DKMS_SRC)/
-	dkms install -m hv -v $(VERSION) -k $(KVER)
+	if [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(TOP)" ]; then \
+		git ls-files -z -- $(DKMS_FILES) | xargs -0 cp --parents -t $(DKMS_SRC); \
+	else \
+		cp -r $(DKMS_FILES) $(DKMS_SRC)/; \
+	fi
+	sed -i 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="$(DKMS_VERSION)"/' $(DKMS_SRC)/dkms.conf
+
+# Register with DKMS (replacing this version if there), build and install
+# for KVER; dkms rebuilds it for each kernel installed later.
+dkms-install:
+	$(MAKE) dkms-remove
+	$(MAKE) dkms-src
+	dkms add hv/$(DKMS_VERSION)
+	dkms install hv/$(DKMS_VERSION) -k $(KVER)
 
 dkms-remove:
-	-dkms remove -m hv -v $(VERSION) --all
+	if dkms status hv/$(DKMS_VERSION) | grep -q .; then \
+		dkms remove hv/$(DKMS_VERSION) --all; fi
 	rm -rf $(DKMS_SRC)
+
+check-dkms:
+	selftests/testbed/dkms.sh
 
 # ---- Debian packages ----
 # Built out of a copy of the tree (the files git tracks, and the new ones it
@@ -143,4 +166,5 @@ clean:
 
 .PHONY: all module lib cli selftests test-lib check check-native check-kernels \
 	demo bench host-run lint \
-	install uninstall deb check-packages dkms-install dkms-remove clean
+	install uninstall deb check-packages dkms-src dkms-install dkms-remove \
+	check-dkms clean
