@@ -392,7 +392,7 @@ boot_svm() {
 		-machine q35 -accel tcg -cpu EPYC -m 1G -smp 2 \
 		-kernel "/boot/vmlinuz-$kver" -initrd "$BUILD/svm/initrd.gz" \
 		-append "console=ttyS1 loglevel=7 panic=-1" \
-		-nodefaults -display none -no-reboot \
+		-nodefaults -display none -no-reboot ${TESTBED_QEMU_EXTRA:-} \
 		-serial "file:$log" -serial "file:$klog" </dev/null 2>"$BUILD/svm-qemu.log" &
 	pid=$!
 	stream svm "$log" "$pid" &
