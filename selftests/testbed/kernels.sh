@@ -14,7 +14,6 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 BUILD=${TESTBED_BUILD:-$TOP/build/kernels}
 CHROOTS=$TOP/build/chroots
-MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 command -v debootstrap >/dev/null ||
 	{ apt-get update -q && apt-get install -y -q debootstrap; } </dev/null
@@ -26,9 +25,11 @@ chroot_for() {
 		rm -rf "$dir"
 		mkdir -p "$CHROOTS"
 		say "debootstrap $suite (once; kept in $dir)"
+		# the archive this machine's bookworm comes from serves the
+		# other suites too
 		debootstrap --variant=minbase \
 			--include=gcc,make,libelf-dev,linux-headers-amd64 \
-			"$suite" "$dir" "$MIRROR" >"$CHROOTS/$suite.log" 2>&1 ||
+			"$suite" "$dir" "$(apt_mirror bookworm)" >"$CHROOTS/$suite.log" 2>&1 ||
 			die "debootstrap $suite failed: $CHROOTS/$suite.log"
 		touch "$dir/.ready"
 	fi

@@ -59,38 +59,12 @@ mount_in() {	# mount_in TARGET MOUNT-ARGS...
 in_root() { chroot "$ROOT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 	DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 HOME=/root "$@"; }
 
-# The URI of this machine's apt source for SUITE (deb822 .sources, or the
-# one-line format).
-mirror() {
-	local f uri
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -r "$f" ] || continue
-		uri=$(awk -v suite="$SUITE" '
-			BEGIN { RS = ""; FS = "\n" }
-			{
-				uri = ""; hit = 0
-				for (i = 1; i <= NF; i++) {
-					if ($i ~ /^URIs:/) { split(substr($i, 6), u, " "); uri = u[1] }
-					if ($i ~ /^Suites:/) {
-						n = split(substr($i, 8), s, " ")
-						for (j = 1; j <= n; j++) if (s[j] == suite) hit = 1
-					}
-				}
-				if (hit && uri != "") { print uri; exit }
-			}' "$f")
-		[ -n "$uri" ] && { echo "$uri"; return; }
-	done
-	awk -v suite="$SUITE" '$1 == "deb" && $3 == suite { print $2; exit }' \
-		/etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | grep . ||
-		die "no apt source for $SUITE in /etc/apt/sources.list*"
-}
-
 # The pristine chroot, made once (a few minutes) and kept as a tarball.
 pristine() {
 	local uri tmp
 	[ -s "$PRISTINE" ] && return 0
 	command -v debootstrap >/dev/null || apt_install debootstrap >/dev/null
-	uri=$(mirror)
+	uri=$(apt_mirror "$SUITE")
 	mkdir -p "$CACHE"
 	tmp=$(mktemp -d "$CACHE/debootstrap.XXXXXX")
 	say "debootstrap --variant=minbase $SUITE from $uri (once; kept as $PRISTINE)"
