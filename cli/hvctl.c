@@ -77,8 +77,8 @@ static int run_command(const struct hvctl_cmd *cmd, int argc, char **argv)
 
 static void version(void)
 {
-	printf("hvctl %d.%d (libhv %d.%d, hv API %d)\n",
-	       LIBHV_VERSION_MAJOR, LIBHV_VERSION_MINOR,
+	/* HV_VERSION: the package's (the tree's VERSION file, via cli/Makefile). */
+	printf("hvctl %s (libhv %d.%d, hv API %d)\n", HV_VERSION,
 	       LIBHV_VERSION_MAJOR, LIBHV_VERSION_MINOR, HV_API_VERSION);
 }
 

@@ -5,7 +5,8 @@
 # Debian kernel in each emulated host (svm: QEMU TCG with AMD-V; vmx: Bochs
 # with VT-x and EPT) and run the selftests, the hvctl smoke tests and the KVM
 # reference checks there (see init.sh); and check that hv refuses a VT-x CPU
-# without EPT (vmx-noept: Bochs' Core 2). The hosts run in parallel.
+# without EPT (vmx-noept: Bochs' Core 2). The hosts run in parallel, and
+# beside them the DKMS test (dkms.sh) and the Debian packages' (packages.sh).
 # Prints a summary per part and, as its last line,
 # "N passed, N failed, N skipped"; exits non-zero when anything failed or
 # nothing ran.
@@ -92,8 +93,13 @@ if [ $module_built = 1 ]; then
 		fi
 		ran="$ran $v"
 	done
-	wait
 fi
+# Meanwhile, here: DKMS (add, build, signing, install, remove) for the
+# installed headers, and the Debian packages in a clean chroot.
+dkms_rc=0 packages_rc=0
+step dkms selftests/testbed/dkms.sh || dkms_rc=$?
+step packages selftests/testbed/packages.sh || packages_rc=$?
+wait
 
 echo
 echo "==== summary ===="
@@ -105,6 +111,8 @@ if [ "$KERNELS" = 1 ]; then
 	grep '^# FAILED\|^not ok' "$BUILD/kernels.log" | sed 's/^/   /' || true
 	sed -n '/^kernel  /,/^$/{/^$/d;p}' "$BUILD/kernels.log" | sed 's/^/   /'
 fi
+summarize_counts "dkms" "$BUILD/logs/dkms.log" "$dkms_rc"
+summarize_counts "packages" "$BUILD/logs/packages.log" "$packages_rc"
 for v in $VENDORS; do
 	case " $ran " in
 	*" $v "*)

@@ -33,32 +33,10 @@ CACHE=${TESTBED_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hv-testbed}
 CHROOTS=$CACHE/chroots
 
 # debian_mirror: the Debian archive to debootstrap from: DEBIAN_MIRROR, else
-# the first URI of this machine's apt source for bookworm (deb822 sources in
-# /etc/apt/sources.list.d/*.sources, then one-line sources.list).
+# the one this machine's apt uses for bookworm (apt_mirror, lib.sh), which
+# serves the other suites too.
 debian_mirror() {
-	local f uri
-	if [ -n "${DEBIAN_MIRROR:-}" ]; then
-		echo "$DEBIAN_MIRROR"
-		return
-	fi
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		# deb822: paragraphs separated by blank lines
-		uri=$(awk '
-			/^[[:space:]]*$/ { if (deb && bw && uri != "") { print uri; exit } deb = bw = 0; uri = ""; next }
-			/^Types:/ { for (i = 2; i <= NF; i++) if ($i == "deb") deb = 1 }
-			/^URIs:/ { uri = $2 }
-			/^Suites:/ { for (i = 2; i <= NF; i++) if ($i == "bookworm") bw = 1 }
-			END { if (deb && bw && uri != "") print uri }' "$f" | head -n 1)
-		[ -n "$uri" ] && { echo "$uri"; return; }
-	done
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -f "$f" ] || continue
-		uri=$(awk '$1 == "deb" { u = ($2 ~ /^\[/) ? $3 : $2; s = ($2 ~ /^\[/) ? $4 : $3;
-			if (s == "bookworm") { print u; exit } }' "$f")
-		[ -n "$uri" ] && { echo "$uri"; return; }
-	done
-	return 1
+	apt_mirror bookworm
 }
 
 # in_chroot DIR COMMAND...: run COMMAND in the chroot, with the environment

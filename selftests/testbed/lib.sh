@@ -71,6 +71,37 @@ die() { printf '>>> error: %s\n' "$*" >&2; exit 1; }
 
 # ---- packages ----
 
+# apt_mirror SUITE: the URI of this machine's apt source for SUITE (deb822
+# .sources, or the one-line format), for debootstrap: the archive the
+# machine already uses, never one named here. DEBIAN_MIRROR overrides it.
+apt_mirror() {
+	local suite=$1 f uri
+	if [ -n "${DEBIAN_MIRROR:-}" ]; then
+		echo "$DEBIAN_MIRROR"
+		return
+	fi
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -r "$f" ] || continue
+		uri=$(awk -v suite="$suite" '
+			BEGIN { RS = ""; FS = "\n" }
+			{
+				uri = ""; hit = 0
+				for (i = 1; i <= NF; i++) {
+					if ($i ~ /^URIs:/) { split(substr($i, 6), u, " "); uri = u[1] }
+					if ($i ~ /^Suites:/) {
+						n = split(substr($i, 8), s, " ")
+						for (j = 1; j <= n; j++) if (s[j] == suite) hit = 1
+					}
+				}
+				if (hit && uri != "") { print uri; exit }
+			}' "$f")
+		[ -n "$uri" ] && { echo "$uri"; return; }
+	done
+	awk -v suite="$suite" '$1 == "deb" && $3 == suite { print $2; exit }' \
+		/etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | grep . ||
+		die "no apt source for $suite in /etc/apt/sources.list*"
+}
+
 # Install what packages.txt lists and this machine lacks (apt-get update only
 # when something is missing).
 ensure_packages() {
@@ -399,7 +430,7 @@ boot_svm() {
 		-machine q35 -accel tcg -cpu EPYC -m 1G -smp 2 \
 		-kernel "$KROOT/boot/vmlinuz-$kver" -initrd "$BUILD/svm/initrd.gz" \
 		-append "console=ttyS1 loglevel=7 panic=-1${TESTBED_SVM_APPEND:+ $TESTBED_SVM_APPEND}" \
-		-nodefaults -display none -no-reboot \
+		-nodefaults -display none -no-reboot ${TESTBED_QEMU_EXTRA:-} \
 		-serial "file:$log" -serial "file:$klog" </dev/null 2>"$BUILD/svm-qemu.log" &
 	pid=$!
 	stream svm "$log" "$pid" &

@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# TAP for shell tests (POSIX sh, sourced): tap_check DESCRIPTION COMMAND...
+# prints "ok N - DESCRIPTION" when COMMAND succeeds, else "not ok N - ...";
+# tap_skip DESCRIPTION WHY counts as passed; tap_summary prints
+# "N passed, N failed" and fails when something did.
+
+tap_passed=0
+tap_failed=0
+
+tap_check() {
+	tap_desc=$1
+	shift
+	if "$@"; then
+		tap_passed=$((tap_passed + 1))
+		echo "ok $((tap_passed + tap_failed)) - $tap_desc"
+	else
+		tap_failed=$((tap_failed + 1))
+		echo "not ok $((tap_passed + tap_failed)) - $tap_desc"
+	fi
+}
+
+tap_skip() {
+	tap_passed=$((tap_passed + 1))
+	echo "ok $((tap_passed + tap_failed)) - $1 # SKIP $2"
+}
+
+tap_summary() {
+	echo "$tap_passed passed, $tap_failed failed"
+	[ "$tap_failed" = 0 ]
+}
