@@ -47,9 +47,7 @@ GUEST_INLINE void wait_irqs(uint64_t n)
 {
 	volatile struct guest_irq_log *l = &guest_irqs[guest_cpu()];
 
-	while (l->count < n)
-		guest_sti_hlt();
-	guest_cli();
+	GUEST_HALT_UNTIL(l->count >= n);
 }
 
 /* Interrupts on for QUIET_MS: whatever is pending comes now. */

@@ -244,9 +244,7 @@ static GUEST_CODE void guest_halt_timer(void)
 	apic_write(APIC_LVTT, TIMER_VECTOR);
 	GUEST_SYNC(0);
 	apic_write(APIC_TMICT, HALT_TIMER_NS);
-	while (!guest_irqs[0].count)
-		guest_sti_hlt();
-	guest_cli();
+	GUEST_HALT_UNTIL(guest_irqs[0].count);
 	GUEST_SYNC2(guest_irqs[0].count, guest_irqs[0].last);
 	GUEST_DONE();
 }
@@ -286,9 +284,7 @@ static GUEST_CODE void guest_halt_for_irq(uint64_t pin, uint64_t vector)
 	if (pin < HV_IOAPIC_PINS)
 		ioapic_write_rte(pin, vector | IOAPIC_RTE_DEST(0));
 	GUEST_SYNC(0);
-	while (!guest_irqs[0].count)
-		guest_sti_hlt();
-	guest_cli();
+	GUEST_HALT_UNTIL(guest_irqs[0].count);
 	GUEST_SYNC2(guest_irqs[0].count, guest_irqs[0].last);
 	GUEST_DONE();
 }

@@ -263,9 +263,7 @@ static GUEST_CODE void guest_two_clocks_and_timer(void)
 	apic_write(APIC_LVTT, TIMER_VECTOR);
 	t0 = pvclock_read(&pvti[0]);
 	apic_write(APIC_TMICT, TIMER_NS);
-	while (!guest_irqs[0].count)
-		guest_sti_hlt();
-	guest_cli();
+	GUEST_HALT_UNTIL(guest_irqs[0].count);
 	vals[3] = pvclock_read(&pvti[0]) - t0;
 	GUEST_DONE();
 }

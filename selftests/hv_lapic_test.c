@@ -597,9 +597,7 @@ static GUEST_CODE void guest_timer_setup(uint32_t lvtt, uint32_t tdcr)
 /* Halt until the interrupt count reaches @n; returns with IF clear. */
 GUEST_INLINE void wait_irqs(uint64_t n)
 {
-	while (guest_irqs[0].count < n)
-		guest_sti_hlt();
-	guest_cli();
+	GUEST_HALT_UNTIL(guest_irqs[0].count >= n);
 }
 
 #define ONESHOT_NS	20000000U
@@ -986,9 +984,7 @@ static GUEST_CODE void ap_idle(uint64_t arg)
 	guest_cpuid(1, 0, &a, &b, &c, &d);
 	ap_cpuid_id = b >> 24;
 	ap_ready = 1;
-	while (!ap_exit)
-		guest_sti_hlt();
-	guest_cli();
+	GUEST_HALT_UNTIL(ap_exit);
 	GUEST_DONE();
 }
 

@@ -227,6 +227,23 @@ GUEST_INLINE void guest_sti_hlt(void)
 	asm volatile("sti; hlt" : : : "memory");
 }
 
+/*
+ * Halt until @cond holds; returns with interrupts off. @cond is only ever
+ * tested with interrupts off, and STI; HLT opens them for the halt alone:
+ * an interrupt that makes @cond true either comes before the test or wakes
+ * the halt (the STI shadow, SDM vol. 2B "STI"). Testing with interrupts on
+ * loses a wake-up that lands between the test and the HLT: the guest then
+ * halts for good.
+ */
+#define GUEST_HALT_UNTIL(cond)			\
+	do {					\
+		guest_cli();			\
+		while (!(cond)) {		\
+			guest_sti_hlt();	\
+			guest_cli();		\
+		}				\
+	} while (0)
+
 GUEST_INLINE void guest_pause(void)
 {
 	asm volatile("pause" : : : "memory");
