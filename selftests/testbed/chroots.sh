@@ -39,26 +39,31 @@ debian_mirror() {
 	apt_mirror bookworm
 }
 
-# in_chroot DIR COMMAND...: run COMMAND in the chroot, with the environment
-# apt needs there and nothing of this machine's. /proc is mounted for it
-# (objtool reads it) in a mount namespace of its own, so nothing stays
-# mounted when it ends, however it ends.
-in_chroot() {
-	local dir=$1
-	shift
-	unshare --mount --propagation private sh -c \
-		'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' "$dir" \
-		/usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-		HOME=/root LC_ALL=C DEBIAN_FRONTEND=noninteractive "$@"
+# chroot_sources DIR SUITE: besides the suite itself (debootstrap's
+# sources.list), its -updates and -security suites, where the newest kernel
+# of a stable release is (a point release lags behind them). The security
+# archive is the one this machine's apt uses for bookworm-security; sid and
+# testing have neither.
+chroot_sources() {
+	local dir=$1 suite=$2 list=$1/etc/apt/sources.list.d/hv-testbed.list sec
+	case $suite in
+	sid | unstable | testing | experimental) rm -f "$list"; return ;;
+	esac
+	{
+		echo "deb $(debian_mirror) $suite-updates main"
+		sec=$(apt_mirror bookworm-security 2>/dev/null) &&
+			echo "deb $sec $suite-security main"
+	} >"$list"
 }
 
-# chroot_kernel_packages DIR: install (upgrade) the suite's newest kernel
-# image and headers in the chroot, and perl (W=1 runs scripts/kernel-doc).
-# update-initramfs is diverted to true: the emulated host boots hv's own
-# initramfs, and building Debian's takes time.
+# chroot_kernel_packages DIR SUITE: install (upgrade) the suite's newest
+# kernel image and headers in the chroot, and perl (W=1 runs
+# scripts/kernel-doc). update-initramfs is diverted to true: the emulated
+# host boots hv's own initramfs, and building Debian's takes time.
 chroot_kernel_packages() {
 	local dir=$1
 	cp /etc/resolv.conf "$dir/etc/resolv.conf" 2>/dev/null || true
+	chroot_sources "$dir" "$2"
 	# The archive may be a snapshot whose Release file has expired (sid's
 	# are valid for a week); the packages are still signed.
 	echo 'Acquire::Check-Valid-Until "false";' \
@@ -105,7 +110,7 @@ chroot_for_locked() {
 				"$suite" "$dir" "$mirror" >"$log" 2>&1 &&
 				touch "$dir/.base"
 		fi
-		[ -f "$dir/.base" ] && chroot_kernel_packages "$dir" >>"$log" 2>&1 || {
+		[ -f "$dir/.base" ] && chroot_kernel_packages "$dir" "$suite" >>"$log" 2>&1 || {
 			echo "chroot_for: the $suite chroot failed; the end of $log:" >&2
 			tail -n 20 "$log" >&2
 			return 1
@@ -121,7 +126,7 @@ chroot_for_locked() {
 		esac
 		if [ -n "$age" ]; then
 			echo ">>> $suite: refreshing the kernel packages (apt-get update in the chroot)" >&2
-			chroot_kernel_packages "$dir" >>"$log" 2>&1 ||
+			chroot_kernel_packages "$dir" "$suite" >>"$log" 2>&1 ||
 				echo ">>> $suite: refresh failed (see $log); using the chroot as it is" >&2
 		fi
 	fi
@@ -134,7 +139,9 @@ chroot_kver() {
 	local dir=$1 h v
 	for h in "$dir"/usr/src/linux-headers-*-amd64; do
 		v=${h##*/linux-headers-}
-		[ -f "$h/Makefile" ] && [ -r "$dir/boot/vmlinuz-$v" ] &&
-			[ -f "$dir/lib/modules/$v/modules.dep" ] && echo "$v"
+		if [ -f "$h/Makefile" ] && [ -r "$dir/boot/vmlinuz-$v" ] &&
+			[ -f "$dir/lib/modules/$v/modules.dep" ]; then
+			echo "$v"
+		fi
 	done | sort -V | tail -n 1 | grep .
 }

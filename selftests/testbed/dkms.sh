@@ -43,14 +43,6 @@ FWCONF=/etc/dkms/framework.conf.d/zz-hv-selftest.conf
 command -v dkms >/dev/null && command -v openssl >/dev/null ||
 	step apt-get apt_install dkms openssl || die "apt-get could not install dkms, openssl"
 
-# The newest kernel with both its headers and /lib/modules/KVER/build.
-headers_kver() {
-	local d v
-	for d in /usr/src/linux-headers-*-amd64; do
-		v=${d#/usr/src/linux-headers-}
-		[ -d "/lib/modules/$v/build" ] && echo "$v"
-	done | sort -V | tail -n 1
-}
 KVER=$(headers_kver)
 if [ -z "$KVER" ]; then
 	step apt-get apt_install linux-headers-amd64 ||
@@ -93,32 +85,19 @@ trap 'exit 130' INT TERM
 
 # ---- TAP ----
 
-n=0 passed=0 failed=0
-# result STATUS DESCRIPTION: one TAP line; STATUS 0 is ok.
-result() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-		passed=$((passed + 1))
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-	return "$1"
-}
-# check DESCRIPTION COMMAND...: COMMAND's output goes to the log (its end
-# is shown when it fails).
+. "$TESTBED/../tap.sh"
+# check DESCRIPTION COMMAND...: tap_result of COMMAND, whose output goes to
+# the log (its end is shown when it fails).
 check() {
 	local desc=$1 rc=0
 	shift
 	echo "=== $desc: $*" >>"$LOG"
 	"$@" >>"$LOG" 2>&1 || rc=$?
 	[ $rc = 0 ] || tail -n 20 "$LOG" | sed 's/^/    # /'
-	result $rc "$desc"
+	tap_result $rc "$desc"
 }
 finish() {
-	echo "$passed passed, $failed failed"
-	[ "$failed" = 0 ] && exit 0
+	tap_summary && exit 0
 	exit 1
 }
 
@@ -262,7 +241,7 @@ check "dkms build --force signs with mok_signing_key/mok_certificate" \
 check "dkms install $MOD -k $KVER (not the running kernel)" dkms install "$MOD" -k "$KVER" || finish
 
 KO=$(ls "$KMODS"/updates/dkms/hv.ko* 2>/dev/null | head -n 1 || true)
-result "$([ -n "$KO" ]; echo $?)" "installed as ${KO:-$KMODS/updates/dkms/hv.ko(.xz|.zst|.gz): missing}" ||
+tap_result "$([ -n "$KO" ]; echo $?)" "installed as ${KO:-$KMODS/updates/dkms/hv.ko(.xz|.zst|.gz): missing}" ||
 	finish
 check "dkms status: hv/$VER, $KVER, $ARCH: installed" \
 	output_has "hv/$VER, $KVER, $ARCH: installed" dkms status "$MOD" -k "$KVER" || true

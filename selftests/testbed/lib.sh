@@ -71,6 +71,38 @@ die() { printf '>>> error: %s\n' "$*" >&2; exit 1; }
 
 # ---- packages ----
 
+# in_chroot DIR COMMAND...: run COMMAND in the chroot DIR with a clean
+# environment (apt's, a compiler's), in a mount namespace of its own with
+# /proc and /sys mounted (objtool and dkms read them): nothing stays mounted
+# when it ends, however it ends. CHROOT_BINDS="SRC:DST ..." bind-mounts more
+# (DST inside DIR).
+in_chroot() {
+	local dir=$1
+	shift
+	CHROOT_BINDS=${CHROOT_BINDS:-} unshare --mount --propagation private sh -c '
+		dir=$0
+		mount -t proc proc "$dir/proc" && mount -t sysfs sysfs "$dir/sys" || exit 1
+		for b in $CHROOT_BINDS; do
+			mount --bind "${b%%:*}" "$dir${b#*:}" || exit 1
+		done
+		exec chroot "$dir" "$@"' "$dir" \
+		/usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+		LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
+}
+
+# headers_kver [ROOT]: the newest kernel (sort -V) with both its headers
+# and /lib/modules/KVER/build in ROOT (default /): what DKMS builds for.
+# (build is an absolute link: seen from outside ROOT it may dangle.)
+headers_kver() {
+	local root=${1:-} d v
+	for d in "$root"/usr/src/linux-headers-*-amd64; do
+		v=${d##*/linux-headers-}
+		if [ -L "$root/lib/modules/$v/build" ] || [ -d "$root/lib/modules/$v/build" ]; then
+			echo "$v"
+		fi
+	done | sort -V | tail -n 1
+}
+
 # apt_mirror SUITE: the URI of this machine's apt source for SUITE (deb822
 # .sources, or the one-line format), for debootstrap: the archive the
 # machine already uses, never one named here. DEBIAN_MIRROR overrides it.

@@ -31,33 +31,12 @@ START=$SECONDS
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/hv-packages.XXXXXX")
 ROOT=$WORK/root
-MOUNTS=()
-# Unmount what was mounted, newest first; remove the copy only when all
-# of that succeeded (never rm -rf through a mount point).
-cleanup() {
-	local i ok=1
-	for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
-		umount "${MOUNTS[i]}" 2>/dev/null || umount -l "${MOUNTS[i]}" || ok=0
-	done
-	MOUNTS=()
-	if [ "$ok" = 1 ]; then
-		rm -rf --one-file-system "$WORK"
-	else
-		echo ">>> could not unmount everything under $WORK: left there" >&2
-	fi
-}
-trap cleanup EXIT
+# Nothing is ever mounted outside in_root's own mount namespace.
+trap 'rm -rf --one-file-system "$WORK"' EXIT
 trap 'exit 130' INT TERM HUP
 
-mount_in() {	# mount_in TARGET MOUNT-ARGS...
-	local target=$1
-	shift
-	mount "$@" "$target"
-	MOUNTS+=("$target")
-}
-
-in_root() { chroot "$ROOT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-	DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 HOME=/root "$@"; }
+# in_root COMMAND...: in the test's chroot, apt's archive cache bound in.
+in_root() { CHROOT_BINDS=$ARCHIVES:/var/cache/apt/archives in_chroot "$ROOT" "$@"; }
 
 # The pristine chroot, made once (a few minutes) and kept as a tarball.
 pristine() {
@@ -126,9 +105,6 @@ say "a fresh $SUITE chroot in $ROOT"
 mkdir -p "$ROOT" "$ARCHIVES/partial"
 tar -C "$ROOT" -xzf "$PRISTINE"
 # Its own /dev (debootstrap's nodes, no /dev/hv); no daemons started.
-mount_in "$ROOT/proc" -t proc proc
-mount_in "$ROOT/sys" -t sysfs sysfs
-mount_in "$ROOT/var/cache/apt/archives" --bind "$ARCHIVES"
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
 printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"
 chmod 0755 "$ROOT/usr/sbin/policy-rc.d"
@@ -143,7 +119,7 @@ in_root sh -c 'apt-get update -q &&
 tap_check "apt-get installs hv-dkms, libhv1, libhv-dev, hvctl with linux-headers-amd64" [ "$apt_ok" = 1 ]
 [ "$apt_ok" = 1 ] || tail -n 30 "$TOP/build/packages-apt.log"
 
-kver=$(cd "$ROOT/usr/src" && ls -d linux-headers-*-amd64 2>/dev/null | sed 's/^linux-headers-//' | sort -V | tail -n 1)
+kver=$(headers_kver "$ROOT")
 status=$(in_root dkms status 2>&1 || :)
 echo "$status" | sed 's/^/# dkms status: /'
 tap_check "dkms status: hv $VERSION installed for the chroot's kernel ($kver)" \
