@@ -858,14 +858,16 @@ TEST_F(lapic, tsc_deadline_fires_once)
 
 /*
  * Writing 0 disarms; a deadline already past fires at once (the halt below
- * would otherwise never end).
+ * would otherwise never end). The deadline disarmed is 10 s away, so that
+ * it cannot expire before the disarming write however long the vCPU
+ * thread waits for a CPU in between (a loaded host).
  */
 static GUEST_CODE void guest_tsc_deadline_disarm_past(void)
 {
 	guest_timer_setup(APIC_LVT_TIMER_TSCDEADLINE | TIMER_VECTOR,
 			  APIC_TDCR_1);
 	guest_wrmsr(MSR_IA32_TSC_DEADLINE,
-		    guest_rdtsc() + 10 * guest_tsc_khz);
+		    guest_rdtsc() + 10000 * guest_tsc_khz);
 	guest_wrmsr(MSR_IA32_TSC_DEADLINE, 0);
 	vals[0] = guest_rdmsr(MSR_IA32_TSC_DEADLINE);
 	guest_sti();
