@@ -6,6 +6,7 @@
 #   make check         every test, inside emulated AMD-V (QEMU) and VT-x (Bochs) hosts
 #   make check-native  the same suite on this host, with hv.ko loaded
 #   make check-kernels the kernel matrix: hv.ko built, loaded and tested on Debian 5.10 to 7.x
+#   make readme-kernels  README's supported-kernels table from the last matrix run
 #   make demo          a sample guest under hvctl in the emulated host
 #   make host-run CMD='...'  one command line in an emulated host (VENDOR=svm|vmx)
 #   make bench         I/O exit and page fault costs, hv beside KVM
@@ -61,6 +62,9 @@ check-native: lib cli selftests
 
 check-kernels:
 	selftests/testbed/kernels.sh
+
+readme-kernels:
+	selftests/testbed/readme-kernels.sh
 
 check-packages:
 	selftests/testbed/packages.sh
@@ -165,6 +169,7 @@ clean:
 	rm -rf build
 
 .PHONY: all module lib cli selftests test-lib check check-native check-kernels \
+	readme-kernels \
 	demo bench host-run lint \
 	install uninstall deb check-packages dkms-src dkms-install dkms-remove \
 	check-dkms clean

@@ -81,7 +81,7 @@ build_in_chroot() {
 		! grep -E '(warning|error):|WARNING:' "$log"
 }
 
-declare -A KVERS BUILT LOADED TESTS
+declare -A KVERS BUILT LOADED TESTS GCC
 NOTES=()
 n=0 failed=0
 tap() { # tap OK|"not ok" DESCRIPTION
@@ -109,8 +109,9 @@ for suite in $SUITES; do
 	log=$KBUILD_OUT/$suite-build.log
 	if build_in_chroot "$suite" "$dir" "$kver" "$log"; then
 		BUILT[$suite]=ok
+		GCC[$suite]=$(in_chroot "$dir" gcc -dumpfullversion)
 		cp "$dir/src/hv/hv.ko" "$KBUILD_OUT/hv-$kver.ko"
-		tap ok "$suite: hv.ko builds W=1 clean against $kver ($(in_chroot "$dir" gcc -dumpfullversion), $((SECONDS - t0)) s)"
+		tap ok "$suite: hv.ko builds W=1 clean against $kver (gcc ${GCC[$suite]}, $((SECONDS - t0)) s)"
 		sed 's/^/# /' "$dir/src/hv/module/compat-gen.h" | grep -v 'SPDX\|stamp'
 	else
 		BUILT[$suite]=fail
@@ -210,17 +211,27 @@ fi
 table() { # table text|md
 	local s fmt
 	if [ "$1" = md ]; then
-		echo "| kernel | suite | build | load | tests |"
-		echo "|---|---|---|---|---|"
-		fmt='| %s | %s | %s | %s | %s |\n'
+		echo "| kernel | Debian | gcc | W=1 build | hv.ko loads | selftests (AMD-V) |"
+		echo "|---|---|---|---|---|---|"
+		fmt='| %s | %s | %s | %s | %s | %s |\n'
 	else
-		fmt='%-22s %-9s %-6s %-5s %s\n'
-		printf "$fmt" kernel suite build load tests
+		fmt='%-22s %-9s %-7s %-6s %-5s %s\n'
+		printf "$fmt" kernel suite gcc build load tests
 	fi
 	for s in $SUITES; do
-		printf "$fmt" "${KVERS[$s]:--}" "$s" "${BUILT[$s]:--}" \
-			"${LOADED[$s]:--}" "${TESTS[$s]:--}"
+		printf "$fmt" "${KVERS[$s]:--}" "$s" "${GCC[$s]:--}" \
+			"${BUILT[$s]:--}" "${LOADED[$s]:--}" "${TESTS[$s]:--}"
 	done
+	if [ "$1" = md ]; then
+		echo
+		printf 'Run %s on hv %s (%s)' "$(date -u +%Y-%m-%d)" "$(cat "$TOP/VERSION")" \
+			"$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)"
+		if [ $BOOT = 1 ]; then
+			echo ": each kernel booted in the emulated AMD-V host (QEMU TCG, \`-cpu EPYC\`) with its own hv.ko."
+		else
+			echo ": built only (kernels.sh -b)."
+		fi
+	fi
 	[ ${#NOTES[@]} = 0 ] && return
 	[ "$1" = md ] && echo
 	printf '* %s\n' "${NOTES[@]}"
