@@ -689,6 +689,25 @@ static const struct {
 /* Divide by 1 counts this much in the interval all divides are timed over. */
 #define DIVIDE_REF_TICKS 10000000U
 
+/*
+ * The current count and the TSC at (nearly) the same moment: a read that
+ * took longer than 2 ms waited for a CPU on a loaded host (the vCPU thread
+ * was preempted) and is taken again, or the rates below would be off by
+ * however long that was.
+ */
+static GUEST_CODE void timer_sample(uint64_t *count, uint64_t *tsc)
+{
+	uint64_t a, b;
+	int tries = 100;
+
+	do {
+		a = guest_rdtsc();
+		*count = apic_read(APIC_TMCCT);
+		b = guest_rdtsc();
+	} while (b - a > 2 * guest_tsc_khz && --tries);
+	*tsc = a + (b - a) / 2;
+}
+
 static GUEST_CODE void guest_timer_divide(void)
 {
 	uint64_t c0, c1, t0, t1, interval;
@@ -696,24 +715,20 @@ static GUEST_CODE void guest_timer_divide(void)
 
 	guest_timer_setup(APIC_LVT_MASKED | TIMER_VECTOR, APIC_TDCR_1);
 	apic_write(APIC_TMICT, 0xffffffff);
-	c0 = apic_read(APIC_TMCCT);
-	t0 = guest_rdtsc();
+	timer_sample(&c0, &t0);
 	do
-		c1 = apic_read(APIC_TMCCT);
+		timer_sample(&c1, &t1);
 	while (c0 - c1 < DIVIDE_REF_TICKS);
-	t1 = guest_rdtsc();
 	interval = t1 - t0;
 	vals[0] = c0 - c1;
 	vals[1] = interval;
 	for (i = 0; i < NR_DIVIDES; i++) {
 		apic_write(APIC_TDCR, divides[i].tdcr);
 		apic_write(APIC_TMICT, 0xffffffff);
-		c0 = apic_read(APIC_TMCCT);
-		t0 = guest_rdtsc();
+		timer_sample(&c0, &t0);
 		while (guest_rdtsc() - t0 < interval)
 			guest_pause();
-		c1 = apic_read(APIC_TMCCT);
-		t1 = guest_rdtsc();
+		timer_sample(&c1, &t1);
 		vals[2 + 2 * i] = c0 - c1;
 		vals[3 + 2 * i] = t1 - t0;
 	}
@@ -918,12 +933,13 @@ static GUEST_CODE void guest_tsc_deadline_modes(void)
 	guest_spin_ms(30);
 	guest_cli();
 	vals[5] = guest_irqs[0].count;
-	deadline = guest_rdtsc() + 20 * guest_tsc_khz;
+	/* Far enough that it cannot fire before the read-back on a loaded host. */
+	deadline = guest_rdtsc() + DEADLINE_MS * guest_tsc_khz;
 	guest_wrmsr(MSR_IA32_TSC_DEADLINE, deadline);
 	apic_write(APIC_TMICT, 1000);
 	vals[6] = guest_rdmsr(MSR_IA32_TSC_DEADLINE) == deadline;
 	guest_sti();
-	guest_spin_ms(200);
+	guest_spin_ms(3 * DEADLINE_MS);
 	guest_cli();
 	vals[7] = guest_irqs[0].count;
 	vals[8] = guest_irqs[0].last;
