@@ -763,7 +763,7 @@ static const size_t vmx_seg_offsets[] = {
 	offsetof(struct hv_sregs, ldt), offsetof(struct hv_sregs, tr),
 };
 
-static void vmx_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *s)
+static int vmx_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *s)
 {
 	struct vmx_vcpu *vx = to_vmx(vcpu);
 	unsigned long cr0;
@@ -786,6 +786,7 @@ static void vmx_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *s)
 	s->cr2 = vx->cr2;
 	s->cr8 = vx->cr8;
 	s->efer = vx->efer;
+	return 0;
 }
 
 /*
@@ -848,7 +849,7 @@ static void vmx_write_pdptrs(const u64 pdptr[4])
 	vmcs_write64(GUEST_PDPTR3, pdptr[3]);
 }
 
-static void vmx_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *s)
+static int vmx_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *s)
 {
 	struct vmx_vcpu *vx = to_vmx(vcpu);
 	bool pae;
@@ -873,13 +874,14 @@ static void vmx_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *s)
 	vmx_put();
 	vx->cr2 = s->cr2;
 	vx->cr8 = s->cr8;
+	return 0;
 }
 
 /*
  * EFER alone never starts PAE paging (LMA changes only with CR0.PG, which
  * the CR0 write that comes first handles); CR0 and CR4 writes may.
  */
-static void vmx_set_control(struct hv_vcpu *vcpu, enum hv_ctl reg, u64 val)
+static int vmx_set_control(struct hv_vcpu *vcpu, enum hv_ctl reg, u64 val)
 {
 	struct vmx_vcpu *vx = to_vmx(vcpu);
 	u64 cr0, cr3, cr4, pdptr[4];
@@ -889,7 +891,7 @@ static void vmx_set_control(struct hv_vcpu *vcpu, enum hv_ctl reg, u64 val)
 	if (reg == HV_CTL_EFER) {
 		vmx_write_efer(vx, val);
 		vmx_put();
-		return;
+		return 0;
 	}
 	cr0 = reg == HV_CTL_CR0 ? val : vmcs_readl(CR0_READ_SHADOW);
 	cr4 = reg == HV_CTL_CR4 ? val : vmcs_readl(CR4_READ_SHADOW);
@@ -905,6 +907,7 @@ static void vmx_set_control(struct hv_vcpu *vcpu, enum hv_ctl reg, u64 val)
 	if (pae)
 		vmx_write_pdptrs(pdptr);
 	vmx_put();
+	return 0;
 }
 
 /* Guest MSRs in the VMCS (24.4.1) */
