@@ -39,10 +39,17 @@
 /* IA32_VMX_MISC bits 4:0: the preemption timer's TSC shift (A.6) */
 #define VMX_MISC_TIMER_SHIFT	0x1fULL
 
+/* VMLAUNCH/VMRESUME refused: reported as 1 << 32 | VM-instruction error. */
+#define VMX_FAIL_INSN		BIT_ULL(32)
+
 /* VM_EXIT_REASON bit 31: the VM entry failed (27.8). */
 #define VMX_EXIT_FAILED_ENTRY	BIT(31)
 /* Exit qualification / exit interruption information bit 12 (27.2.3). */
 #define VMX_NMI_UNBLOCKED_IRET	BIT(12)
+
+/* The window-exiting controls the core asks for before each entry (25.2). */
+#define VMX_WINDOW_EXITING	(CPU_BASED_INTR_WINDOW_EXITING | \
+				 CPU_BASED_NMI_WINDOW_EXITING)
 
 /* CR0 bits the guest sees from the read shadow; writes to them exit. */
 #define VMX_CR0_HOST_OWNED	(X86_CR0_PE | X86_CR0_PG | X86_CR0_NE | \
@@ -120,11 +127,22 @@ struct vmx_vcpu {
 	u32 entry_ctl;
 	u32 intr_state;
 	u32 entry_intr;
+	u64 cr0_shadow;			/* CR0_READ_SHADOW */
+	u64 cr4_shadow;			/* CR4_READ_SHADOW */
 	u64 efer;
 	u64 cr8;
 	u64 cr2;
 	u64 tsc_offset;
 	u64 soft_msr[VMX_NR_SOFT_MSRS];
+
+	/*
+	 * For the next entry, written by vmx_run(): the core queues events
+	 * and windows with interrupts off right before it, where nothing
+	 * else needs the VMCS.
+	 */
+	bool inject;			/* entry_intr, entry_err not written yet */
+	u32 entry_err;
+	u32 windows;			/* interrupt/NMI-window exiting */
 
 	/* the last exit */
 	u32 exit_reason;
@@ -134,7 +152,8 @@ struct vmx_vcpu {
 	unsigned long exit_qual;
 	u64 exit_gpa;
 	u64 exit_rip;
-	bool vmfail;
+	u32 exit_cs_ar;			/* CR accesses in long mode only */
+	u64 fail;			/* no entry: HV_EXIT_FAIL_ENTRY's reason */
 
 	/* host state written to the VMCS, rewritten when it changes */
 	unsigned long host_cr3, host_cr4, host_fs_base;
@@ -151,13 +170,14 @@ static struct vmx_vcpu *to_vmx(struct hv_vcpu *vcpu)
  * The VMCS of this vCPU, current on this CPU, until vmx_put(): for state
  * accesses outside the run loop (which holds the same guarantee).
  */
-static void vmx_get(struct hv_vcpu *vcpu)
+static int vmx_get(struct hv_vcpu *vcpu)
 {
 	preempt_disable();
 	hv_vcpu_load(vcpu);
+	return 0;
 }
 
-static void vmx_put(void)
+static void vmx_put(struct hv_vcpu *vcpu)
 {
 	preempt_enable();
 }
@@ -605,6 +625,7 @@ static void vmx_guest_reset(struct hv_vcpu *vcpu)
 	vx->intr_state = 0;
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
 	vx->entry_intr = 0;
+	vx->inject = false;
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
 	memset(vx->soft_msr, 0, sizeof(vx->soft_msr));
 	vx->cr2 = 0;
@@ -622,7 +643,7 @@ static void vmx_vm_destroy(struct hv_vm *vm)
 static int vmx_vcpu_init(struct hv_vcpu *vcpu)
 {
 	struct vmx_vcpu *vx = to_vmx(vcpu);
-	int vpid = 0;
+	int vpid = 0, ret = -ENOMEM;
 
 	if (vmx.vpid) {
 		vpid = ida_alloc_range(&vmx_vpids, 1, 0xffff, GFP_KERNEL);
@@ -630,11 +651,8 @@ static int vmx_vcpu_init(struct hv_vcpu *vcpu)
 			return vpid;
 	}
 	vx->vmcs = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	if (!vx->vmcs) {
-		if (vpid)
-			ida_free(&vmx_vpids, vpid);
-		return -ENOMEM;
-	}
+	if (!vx->vmcs)
+		goto err_vpid;
 	*(u32 *)vx->vmcs = vmx.revision;
 	vx->vmcs_pa = __pa(vx->vmcs);
 	vx->vpid = vpid;
@@ -642,12 +660,21 @@ static int vmx_vcpu_init(struct hv_vcpu *vcpu)
 	INIT_LIST_HEAD(&vx->loaded_link);
 	vx->eptp = vcpu->vm->mmu.root_pa | VMX_EPTP_PWL_4 | VMX_EPTP_MT_WB;
 
-	vmx_get(vcpu);
+	ret = vmx_get(vcpu);
+	if (ret)
+		goto err_vmcs;
 	vmx_set_controls(vx);
 	vmx_set_host_state(vx);
 	vmx_guest_reset(vcpu);
-	vmx_put();
+	vmx_put(vcpu);
 	return 0;
+
+err_vmcs:
+	free_page((unsigned long)vx->vmcs);
+err_vpid:
+	if (vpid)
+		ida_free(&vmx_vpids, vpid);
+	return ret;
 }
 
 static void vmx_vcpu_destroy(struct hv_vcpu *vcpu)
@@ -766,10 +793,11 @@ static const size_t vmx_seg_offsets[] = {
 static int vmx_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *s)
 {
 	struct vmx_vcpu *vx = to_vmx(vcpu);
-	unsigned long cr0;
-	int i;
+	int i, ret;
 
-	vmx_get(vcpu);
+	ret = vmx_get(vcpu);
+	if (ret)
+		return ret;
 	for (i = 0; i < ARRAY_SIZE(vmx_seg_fields); i++)
 		vmx_seg_get(vmx_seg_fields[i],
 			    (void *)s + vmx_seg_offsets[i]);
@@ -777,12 +805,11 @@ static int vmx_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *s)
 	s->gdt.limit = vmcs_read32(GUEST_GDTR_LIMIT);
 	s->idt.base = vmcs_readl(GUEST_IDTR_BASE);
 	s->idt.limit = vmcs_read32(GUEST_IDTR_LIMIT);
-	cr0 = vmcs_readl(GUEST_CR0);
-	s->cr0 = (cr0 & ~VMX_CR0_HOST_OWNED) |
-		 (vmcs_readl(CR0_READ_SHADOW) & VMX_CR0_HOST_OWNED);
+	s->cr0 = (vmcs_readl(GUEST_CR0) & ~VMX_CR0_HOST_OWNED) |
+		 (vx->cr0_shadow & VMX_CR0_HOST_OWNED);
 	s->cr3 = vmcs_readl(GUEST_CR3);
-	s->cr4 = vmcs_readl(CR4_READ_SHADOW);
-	vmx_put();
+	vmx_put(vcpu);
+	s->cr4 = vx->cr4_shadow;
 	s->cr2 = vx->cr2;
 	s->cr8 = vx->cr8;
 	s->efer = vx->efer;
@@ -794,19 +821,24 @@ static int vmx_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *s)
  * disabled for the guest's sake; PE and PG may be clear with unrestricted
  * guest (26.3.1.1). The guest reads its own value from the shadow.
  */
-static void vmx_write_cr0(u64 cr0)
+static void vmx_write_cr0(struct vmx_vcpu *vx, u64 cr0)
 {
 	u64 fixed0 = vmx.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
 	u64 hw = ((cr0 | fixed0) & vmx.cr0_fixed1) &
 		 ~(X86_CR0_CD | X86_CR0_NW);
 
+	vx->cr0_shadow = cr0;
 	vmcs_writel(CR0_READ_SHADOW, cr0);
 	vmcs_writel(GUEST_CR0, hw);
 }
 
-/* CR4.VMXE is set while in VMX non-root operation; the guest never sees it. */
-static void vmx_write_cr4(u64 cr4)
+/*
+ * CR4.VMXE is set while in VMX non-root operation; the guest never sees it.
+ * Every CR4 bit is owned by hv, so the shadow is the guest's whole CR4.
+ */
+static void vmx_write_cr4(struct vmx_vcpu *vx, u64 cr4)
 {
+	vx->cr4_shadow = cr4;
 	vmcs_writel(CR4_READ_SHADOW, cr4);
 	vmcs_writel(GUEST_CR4, (cr4 | vmx.cr4_fixed0) & vmx.cr4_fixed1);
 }
@@ -831,14 +863,15 @@ static void vmx_write_efer(struct vmx_vcpu *vx, u64 efer)
  * from the VMCS at entry (26.3.2.4), so a CR0/CR3/CR4 change by hv loads
  * them as a MOV to CR3 would. Read before vmx_get(): guest reads sleep.
  */
-static bool vmx_read_pdptrs(struct hv_vcpu *vcpu, u64 cr0, u64 cr3, u64 cr4,
-			    u64 efer, u64 pdptr[4])
+static bool vmx_pae_paging(u64 cr0, u64 cr4, u64 efer)
 {
-	if (!(cr0 & X86_CR0_PG) || !(cr4 & X86_CR4_PAE) || (efer & EFER_LMA))
-		return false;
+	return (cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !(efer & EFER_LMA);
+}
+
+static void vmx_read_pdptrs(struct hv_vcpu *vcpu, u64 cr3, u64 pdptr[4])
+{
 	if (hv_guest_read(vcpu->vm, cr3 & ~0x1fULL, pdptr, 4 * sizeof(u64)))
 		memset(pdptr, 0, 4 * sizeof(u64));
-	return true;
 }
 
 static void vmx_write_pdptrs(const u64 pdptr[4])
@@ -852,12 +885,15 @@ static void vmx_write_pdptrs(const u64 pdptr[4])
 static int vmx_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *s)
 {
 	struct vmx_vcpu *vx = to_vmx(vcpu);
-	bool pae;
+	bool pae = vmx_pae_paging(s->cr0, s->cr4, s->efer);
 	u64 pdptr[4];
-	int i;
+	int i, ret;
 
-	pae = vmx_read_pdptrs(vcpu, s->cr0, s->cr3, s->cr4, s->efer, pdptr);
-	vmx_get(vcpu);
+	if (pae)
+		vmx_read_pdptrs(vcpu, s->cr3, pdptr);
+	ret = vmx_get(vcpu);
+	if (ret)
+		return ret;
 	for (i = 0; i < ARRAY_SIZE(vmx_seg_fields); i++)
 		vmx_seg_set(vmx_seg_fields[i],
 			    (const void *)s + vmx_seg_offsets[i]);
@@ -865,13 +901,13 @@ static int vmx_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *s)
 	vmcs_write32(GUEST_GDTR_LIMIT, s->gdt.limit);
 	vmcs_writel(GUEST_IDTR_BASE, s->idt.base);
 	vmcs_write32(GUEST_IDTR_LIMIT, s->idt.limit);
-	vmx_write_cr0(s->cr0);
+	vmx_write_cr0(vx, s->cr0);
 	vmcs_writel(GUEST_CR3, s->cr3);
-	vmx_write_cr4(s->cr4);
+	vmx_write_cr4(vx, s->cr4);
 	vmx_write_efer(vx, s->efer);
 	if (pae)
 		vmx_write_pdptrs(pdptr);
-	vmx_put();
+	vmx_put(vcpu);
 	vx->cr2 = s->cr2;
 	vx->cr8 = s->cr8;
 	return 0;
@@ -884,29 +920,32 @@ static int vmx_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *s)
 static int vmx_set_control(struct hv_vcpu *vcpu, enum hv_ctl reg, u64 val)
 {
 	struct vmx_vcpu *vx = to_vmx(vcpu);
-	u64 cr0, cr3, cr4, pdptr[4];
-	bool pae;
+	u64 cr0 = reg == HV_CTL_CR0 ? val : vx->cr0_shadow;
+	u64 cr4 = reg == HV_CTL_CR4 ? val : vx->cr4_shadow;
+	bool pae = reg != HV_CTL_EFER && vmx_pae_paging(cr0, cr4, vx->efer);
+	u64 cr3, pdptr[4];
+	int ret;
 
-	vmx_get(vcpu);
-	if (reg == HV_CTL_EFER) {
-		vmx_write_efer(vx, val);
-		vmx_put();
-		return 0;
+	if (pae) {
+		ret = vmx_get(vcpu);
+		if (ret)
+			return ret;
+		cr3 = vmcs_readl(GUEST_CR3);
+		vmx_put(vcpu);
+		vmx_read_pdptrs(vcpu, cr3, pdptr);
 	}
-	cr0 = reg == HV_CTL_CR0 ? val : vmcs_readl(CR0_READ_SHADOW);
-	cr4 = reg == HV_CTL_CR4 ? val : vmcs_readl(CR4_READ_SHADOW);
-	cr3 = vmcs_readl(GUEST_CR3);
-	vmx_put();
-	pae = vmx_read_pdptrs(vcpu, cr0, cr3, cr4, vx->efer, pdptr);
-
-	vmx_get(vcpu);
-	if (reg == HV_CTL_CR0)
-		vmx_write_cr0(val);
+	ret = vmx_get(vcpu);
+	if (ret)
+		return ret;
+	if (reg == HV_CTL_EFER)
+		vmx_write_efer(vx, val);
+	else if (reg == HV_CTL_CR0)
+		vmx_write_cr0(vx, val);
 	else
-		vmx_write_cr4(val);
+		vmx_write_cr4(vx, val);
 	if (pae)
 		vmx_write_pdptrs(pdptr);
-	vmx_put();
+	vmx_put(vcpu);
 	return 0;
 }
 
@@ -947,9 +986,12 @@ static int vmx_get_msr(struct hv_vcpu *vcpu, u32 index, u64 *data)
 	} else if (soft >= 0) {
 		*data = vx->soft_msr[soft];
 	} else if (field) {
-		vmx_get(vcpu);
+		int ret = vmx_get(vcpu);
+
+		if (ret)
+			return ret;
 		*data = __vmcs_read(field);
-		vmx_put();
+		vmx_put(vcpu);
 	} else {
 		return -ENOENT;
 	}
@@ -965,22 +1007,24 @@ static int vmx_set_msr(struct hv_vcpu *vcpu, u32 index, u64 data)
 {
 	struct vmx_vcpu *vx = to_vmx(vcpu);
 	unsigned long field = vmx_msr_field(index);
-	int soft = vmx_soft_msr(index);
+	int soft = vmx_soft_msr(index), ret;
 
 	if (soft >= 0) {
 		vx->soft_msr[soft] = data;
 		return 0;
 	}
+	if (!field && index != MSR_IA32_TSC)
+		return -ENOENT;
+	ret = vmx_get(vcpu);
+	if (ret)
+		return ret;
 	if (index == MSR_IA32_TSC) {
 		vx->tsc_offset = data - rdtsc();
-		field = TSC_OFFSET;
-		data = vx->tsc_offset;
+		vmcs_write64(TSC_OFFSET, vx->tsc_offset);
+	} else {
+		__vmcs_write(field, data);
 	}
-	if (!field)
-		return -ENOENT;
-	vmx_get(vcpu);
-	__vmcs_write(field, data);
-	vmx_put();
+	vmx_put(vcpu);
 	return 0;
 }
 
@@ -1019,7 +1063,8 @@ static bool vmx_exc_has_error(u8 vector)
 
 /*
  * Event injection (26.6): the error code is delivered exactly when the CPU
- * would push one, which is never in real mode (26.2.1.3).
+ * would push one, which is never in real mode (26.2.1.3). vmx_run() writes
+ * it to the VMCS.
  */
 static void vmx_inject(struct hv_vcpu *vcpu, enum hv_event_kind kind,
 		       u8 vector, bool has_error, u32 error)
@@ -1033,12 +1078,12 @@ static void vmx_inject(struct hv_vcpu *vcpu, enum hv_event_kind kind,
 	u32 info = vector | type[kind] | INTR_INFO_VALID_MASK;
 
 	if (kind == HV_INJECT_EXCEPTION && vmx_exc_has_error(vector) &&
-	    (vmcs_readl(CR0_READ_SHADOW) & X86_CR0_PE)) {
+	    (vx->cr0_shadow & X86_CR0_PE)) {
 		info |= INTR_INFO_DELIVER_CODE_MASK;
-		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, has_error ? error : 0);
+		vx->entry_err = has_error ? error : 0;
 	}
 	vx->entry_intr = info;
-	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
+	vx->inject = true;
 }
 
 /* The VMCS holds what vx->intr_state says from the exit on: keep it so. */
@@ -1061,14 +1106,27 @@ static void vmx_set_cpu_ctl(struct vmx_vcpu *vx, u32 ctl)
 /*
  * Interrupt- and NMI-window exiting (25.2): the exit comes as soon as the
  * guest could take the event; the NMI window also waits for the guest's
- * IRET from an NMI handler (virtual-NMI blocking).
+ * IRET from an NMI handler (virtual-NMI blocking). For the next entry
+ * only: the core asks again before each one.
  */
 static void vmx_request_window(struct hv_vcpu *vcpu, bool nmi)
 {
-	struct vmx_vcpu *vx = to_vmx(vcpu);
+	to_vmx(vcpu)->windows |= nmi ? CPU_BASED_NMI_WINDOW_EXITING :
+				       CPU_BASED_INTR_WINDOW_EXITING;
+}
 
-	vmx_set_cpu_ctl(vx, vx->cpu_ctl | (nmi ? CPU_BASED_NMI_WINDOW_EXITING :
-					   CPU_BASED_INTR_WINDOW_EXITING));
+/* What the core queued for this entry: vmx_inject(), vmx_request_window(). */
+static void vmx_write_events(struct vmx_vcpu *vx)
+{
+	if (vx->inject) {
+		vx->inject = false;
+		if (vx->entry_intr & INTR_INFO_DELIVER_CODE_MASK)
+			vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE,
+				     vx->entry_err);
+		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, vx->entry_intr);
+	}
+	vmx_set_cpu_ctl(vx, (vx->cpu_ctl & ~VMX_WINDOW_EXITING) | vx->windows);
+	vx->windows = 0;
 }
 
 /*
@@ -1087,13 +1145,12 @@ static void vmx_reinject(struct vmx_vcpu *vx)
 	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
 		return;
 	if (info & INTR_INFO_DELIVER_CODE_MASK)
-		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE,
-			     vmcs_read32(IDT_VECTORING_ERROR_CODE));
+		vx->entry_err = vmcs_read32(IDT_VECTORING_ERROR_CODE);
 	/* An NMI being delivered was not blocking NMIs yet. */
 	if (type == INTR_TYPE_NMI_INTR)
 		vmx_set_intr_state(vx, vx->intr_state & ~GUEST_INTR_STATE_NMI);
 	vx->entry_intr = info & ~INTR_INFO_UNBLOCK_NMI;
-	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, vx->entry_intr);
+	vx->inject = true;
 }
 
 /*
@@ -1270,6 +1327,7 @@ static void vmx_sync_to_vmcs(struct hv_vcpu *vcpu, struct vmx_vcpu *vx)
 		vmx_set_intr_state(vx, vx->intr_state &
 				   ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
 	vmx_arm_preempt_timer(vcpu, vx);
+	vmx_write_events(vx);
 	if (vx->flush_tlb) {
 		vx->flush_tlb = false;
 		if (vmx_invept(vmx.invept_type, vx->eptp))
@@ -1287,6 +1345,10 @@ static void vmx_read_exit(struct hv_vcpu *vcpu, struct vmx_vcpu *vx)
 		       vmcs_read32(IDT_VECTORING_INFO_FIELD);
 	if ((vx->exit_reason & 0xffff) == EXIT_REASON_EPT_VIOLATION)
 		vx->exit_gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
+	/* The operand size of a MOV to CR (vmx_exit_cr()). */
+	if ((vx->exit_reason & 0xffff) == EXIT_REASON_CR_ACCESS &&
+	    (vx->efer & EFER_LMA))
+		vx->exit_cs_ar = vmcs_read32(GUEST_CS_AR_BYTES);
 	vx->intr_state = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 	vx->entry_intr = vmcs_read32(VM_ENTRY_INTR_INFO_FIELD);
 	vcpu->rip = vmcs_readl(GUEST_RIP);
@@ -1317,13 +1379,15 @@ static void vmx_run(struct hv_vcpu *vcpu)
 	struct vmx_vcpu *vx = to_vmx(vcpu);
 	u64 host_kgs = 0;
 	u16 seg[4];
+	bool failed;
 
+	vx->fail = 0;
 	vmx_prepare_host(vx, seg);
 	vmx_sync_to_vmcs(vcpu, vx);
 	/* No VMREAD/VMWRITE failed since this vCPU's state was last written. */
-	vx->vmfail = this_cpu_read(vmx_vmcs_failures);
-	if (unlikely(vx->vmfail)) {
+	if (unlikely(this_cpu_read(vmx_vmcs_failures))) {
 		this_cpu_write(vmx_vmcs_failures, 0);
+		vx->fail = VMX_FAIL_INSN | vmcs_read32(VM_INSTRUCTION_ERROR);
 		return;
 	}
 	if (native_read_cr2() != vx->cr2)
@@ -1333,7 +1397,7 @@ static void vmx_run(struct hv_vcpu *vcpu)
 		vmx_l1d_flush();
 	hv_guest_xstate_load(vcpu);
 
-	vx->vmfail = hv_vmx_vmenter(vcpu->gprs, vx->launched);
+	failed = hv_vmx_vmenter(vcpu->gprs, vx->launched);
 
 	hv_guest_xstate_put(vcpu);
 	vx->cr2 = native_read_cr2();
@@ -1341,15 +1405,14 @@ static void vmx_run(struct hv_vcpu *vcpu)
 	if (vx->host_debugctl)
 		update_debugctlmsr(vx->host_debugctl);
 	vmx_restore_host(seg);
-	if (unlikely(vx->vmfail))
+	if (unlikely(failed)) {
+		vx->fail = VMX_FAIL_INSN | vmcs_read32(VM_INSTRUCTION_ERROR);
 		return;
+	}
 
 	vx->launched = true;
 	vmx_read_exit(vcpu, vx);
 	vmx_handle_host_events(vx);
-	/* Windows are re-requested by the core before every entry. */
-	vmx_set_cpu_ctl(vx, vx->cpu_ctl & ~(CPU_BASED_INTR_WINDOW_EXITING |
-					    CPU_BASED_NMI_WINDOW_EXITING));
 	vmx_reinject(vx);
 	vmx_track_nmi_blocking(vcpu);
 }
@@ -1430,9 +1493,12 @@ static int vmx_exit_wrmsr(struct hv_vcpu *vcpu)
 /* Triple fault: the core resets the registers, this the rest of the VMCS. */
 static int vmx_exit_triple_fault(struct hv_vcpu *vcpu)
 {
-	vmx_get(vcpu);
+	int ret = vmx_get(vcpu);
+
+	if (ret)
+		return ret;
 	vmx_guest_reset(vcpu);
-	vmx_put();
+	vmx_put(vcpu);
 	return hv_exit_shutdown(vcpu);
 }
 
@@ -1452,16 +1518,12 @@ static int vmx_exit_io(struct hv_vcpu *vcpu)
 	return hv_exit_io(vcpu, &io);
 }
 
+/* CS.L (bit 13 of the access rights, 24.4.1), read at the exit. */
 static bool vmx_64bit_code(struct hv_vcpu *vcpu)
 {
-	bool l;
+	struct vmx_vcpu *vx = to_vmx(vcpu);
 
-	if (!(to_vmx(vcpu)->efer & EFER_LMA))
-		return false;
-	vmx_get(vcpu);
-	l = vmcs_read32(GUEST_CS_AR_BYTES) & BIT(13);
-	vmx_put();
-	return l;
+	return (vx->efer & EFER_LMA) && (vx->exit_cs_ar & BIT(13));
 }
 
 /* CR8 is the TPR: 4 bits, more is #GP (SDM vol. 3, 11.8.6.1). */
@@ -1493,7 +1555,7 @@ static int vmx_exit_cr(struct hv_vcpu *vcpu)
 {
 	unsigned long q = to_vmx(vcpu)->exit_qual;
 	int cr = q & 15, type = (q >> 4) & 3, gpr = (q >> 8) & 15;
-	u64 next = vmx_next_rip(vcpu), cr0, val;
+	u64 next = vmx_next_rip(vcpu), cr0 = to_vmx(vcpu)->cr0_shadow, val;
 
 	if (cr == 8 && type < 2)
 		return vmx_exit_cr8(vcpu, type == 0, gpr);
@@ -1505,9 +1567,6 @@ static int vmx_exit_cr(struct hv_vcpu *vcpu)
 	}
 	if (type == 1)
 		return hv_exit_unhandled(vcpu, to_vmx(vcpu)->exit_reason, q, 0);
-	vmx_get(vcpu);
-	cr0 = vmcs_readl(CR0_READ_SHADOW);
-	vmx_put();
 	if (type == 2)
 		val = cr0 & ~X86_CR0_TS;
 	else
@@ -1576,21 +1635,13 @@ static const vmx_exit_fn vmx_exit_handlers[] = {
 	[EXIT_REASON_VMFUNC]			= hv_exit_ud,
 };
 
-/* VMLAUNCH/VMRESUME refused: reported as 1 << 32 | VM-instruction error. */
-#define VMX_FAIL_INSN		BIT_ULL(32)
-
 static int vmx_handle_exit(struct hv_vcpu *vcpu)
 {
 	struct vmx_vcpu *vx = to_vmx(vcpu);
 	u32 basic = vx->exit_reason & 0xffff;
-	u64 err;
 
-	if (unlikely(vx->vmfail)) {
-		vmx_get(vcpu);
-		err = vmcs_read32(VM_INSTRUCTION_ERROR);
-		vmx_put();
-		return hv_exit_fail_entry(vcpu, VMX_FAIL_INSN | err);
-	}
+	if (unlikely(vx->fail))
+		return hv_exit_fail_entry(vcpu, vx->fail);
 	if (vx->exit_reason & VMX_EXIT_FAILED_ENTRY)
 		return vmx_exit_failed_entry(vcpu);
 	if (basic < ARRAY_SIZE(vmx_exit_handlers) && vmx_exit_handlers[basic])
