@@ -3,11 +3,25 @@
  * hv: the Intel VT-x (VMX) backend, with EPT, VPID and unrestricted guest.
  *
  * References are to the Intel SDM, vol. 3C ("VMX"), unless they say
- * otherwise. The VMCS of a vCPU is active on at most one CPU at a time; it
- * is made current there by hv_vcpu_load() (core), which calls
- * vmx_vcpu_load() when the vCPU changed CPU: the old CPU VMCLEARs it first
- * (24.11.1), and every access from an ioctl goes through vmx_get() so that
- * it reads the VMCS of this vCPU, on this CPU.
+ * otherwise. Every VMCS access outside the run path goes through
+ * vmx_get()/vmx_put(), and the run path is vmx_run(), in one of two modes
+ * of VMX operation (docs/ARCHITECTURE.md, "Two ways to hold VMX"):
+ *
+ * - Shared (the default where the kernel exports its CR4 shadow to hv, up
+ *   to 6.18): VMXON on every CPU while VMs exist, CR4.VMXE set through the
+ *   kernel's shadow so that its own CR4 updates keep the bit. The VMCS of
+ *   a vCPU is active on at most one CPU at a time; it is made current
+ *   there by hv_vcpu_load() (core), which calls vmx_vcpu_load() when the
+ *   vCPU changed CPU: the old CPU VMCLEARs it first (24.11.1).
+ *
+ * - Local (module parameter vmx_local; the default on 6.19+, whose CR4
+ *   helpers are the KVM modules' alone): the kernel writes CR4 from its
+ *   shadow, which would then lack VMXE, and clearing CR4.VMXE in VMX
+ *   operation is a #GP (24.8). So hv is in VMX operation only inside
+ *   windows with interrupts off, where the kernel writes no CR4: set VMXE
+ *   behind the shadow, VMXON, VMPTRLD, the work, VMCLEAR, VMXOFF, CR4 back
+ *   (vmx_window_open(), vmx_window_close()). Between windows the VMCS is
+ *   clear: each entry is a VMLAUNCH.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -88,7 +102,27 @@ struct vmx_cpu {
 	u64 current_vmcs;		/* physical address, 0 if none */
 	/* the host's syscall MSRs (vmx_syscall_msrs[]): exits keep the guest's */
 	u64 syscall_msr[VMX_NR_SYSCALL_MSRS];
+	/* local mode: CR4 before the open window, VMXE clear */
+	unsigned long window_cr4;
+	unsigned long window_flags;	/* vmx_get(): interrupts before it */
 };
+
+/*
+ * VMX operation local to interrupts-off windows (see the top of this
+ * file). Read-only: chosen at load, on by default where the kernel keeps
+ * its CR4 shadow for KVM.
+ */
+static bool vmx_local = !HV_HAS_CR4_SHADOW;
+module_param(vmx_local, bool, 0444);
+MODULE_PARM_DESC(vmx_local,
+		 "VT-x: VMX operation only inside interrupts-off windows, not from the first VM on (default: on where the kernel keeps its CR4 helpers for KVM, 6.19+)");
+
+static DEFINE_STATIC_KEY_FALSE(vmx_local_key);
+
+static __always_inline bool vmx_is_local(void)
+{
+	return static_branch_unlikely(&vmx_local_key);
+}
 
 static DEFINE_PER_CPU(struct vmx_cpu, vmx_cpu);
 DEFINE_PER_CPU(unsigned int, vmx_vmcs_failures);
@@ -116,6 +150,7 @@ struct vmx_vcpu {
 	u64 vmcs_pa;
 	struct list_head loaded_link;	/* on vmx_cpu.loaded of active_cpu */
 	int active_cpu;			/* where the VMCS is active, or -1 */
+	int host_cpu;			/* local mode: whose host state it holds */
 	bool launched;			/* VMRESUME, not VMLAUNCH */
 	bool flush_tlb;			/* INVEPT before the next entry */
 	u16 vpid;
@@ -164,22 +199,6 @@ struct vmx_vcpu {
 static struct vmx_vcpu *to_vmx(struct hv_vcpu *vcpu)
 {
 	return hv_vcpu_arch(vcpu);
-}
-
-/*
- * The VMCS of this vCPU, current on this CPU, until vmx_put(): for state
- * accesses outside the run loop (which holds the same guarantee).
- */
-static int vmx_get(struct hv_vcpu *vcpu)
-{
-	preempt_disable();
-	hv_vcpu_load(vcpu);
-	return 0;
-}
-
-static void vmx_put(struct hv_vcpu *vcpu)
-{
-	preempt_enable();
 }
 
 void vmx_vmcs_failed(const char *insn, unsigned long field)
@@ -348,6 +367,20 @@ static void vmx_probe_preempt_timer(void)
 	vmx.pin &= ~PIN_BASED_VMX_PREEMPTION_TIMER;	/* armed per entry */
 }
 
+/*
+ * Local mode where asked for, and always where the kernel keeps its CR4
+ * shadow for KVM: the shared mode needs cr4_set_bits().
+ */
+static void vmx_pick_mode(void)
+{
+	if (!vmx_local && !HV_HAS_CR4_SHADOW) {
+		pr_info("vmx: vmx_local=0 needs the kernel's CR4 helpers, which it keeps for KVM: VMX operation stays local\n");
+		vmx_local = true;
+	}
+	if (vmx_local)
+		static_branch_enable(&vmx_local_key);
+}
+
 static int vmx_probe(void)
 {
 	u64 basic;
@@ -376,9 +409,11 @@ static int vmx_probe(void)
 	rdmsrq(MSR_IA32_VMX_CR4_FIXED0, vmx.cr4_fixed0);
 	rdmsrq(MSR_IA32_VMX_CR4_FIXED1, vmx.cr4_fixed1);
 	vmx.l1d_flush = vmx_want_l1d_flush();
-	pr_info("vmx: VT-x with EPT, unrestricted guest%s%s\n",
+	vmx_pick_mode();
+	pr_info("vmx: VT-x with EPT, unrestricted guest%s%s%s\n",
 		vmx.vpid ? ", VPID" : "",
-		vmx.l1d_flush ? ", L1D flush on entry" : "");
+		vmx.l1d_flush ? ", L1D flush on entry" : "",
+		vmx_local ? "; VMX operation local to each entry (vmx_local)" : "");
 	return 0;
 }
 
@@ -465,25 +500,29 @@ static void vmx_hardware_unsetup(void)
  * VMXON (24.7): CR4.VMXE already set means another hypervisor (kvm_intel
  * with VMs, or kvm.enable_virt_at_load) owns VMX on this CPU. The host's
  * CR0 and CR4 must satisfy the fixed bits (24.8), as any running kernel
- * does.
+ * does. In local mode VMXON waits for each window (vmx_window_open()).
  */
 static int vmx_cpu_enable(void)
 {
 	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu);
 	unsigned long cr0 = read_cr0();
+	unsigned long cr4 = vmx_is_local() ? native_read_cr4() :
+			    hv_cr4_read_shadow();
 	int i;
 
-	if (hv_cr4_read_shadow() & X86_CR4_VMXE)
+	if (cr4 & X86_CR4_VMXE)
 		return -EBUSY;
 	if ((cr0 & vmx.cr0_fixed0) != vmx.cr0_fixed0 ||
 	    (cr0 & ~vmx.cr0_fixed1)) {
 		pr_err_once("vmx: host CR0 %#lx violates the VMX fixed bits\n", cr0);
 		return -EIO;
 	}
-	hv_cr4_set_bits(X86_CR4_VMXE);
-	if (vmx_vmxon(__pa(vc->vmxon))) {
-		hv_cr4_clear_bits(X86_CR4_VMXE);
-		return -EBUSY;
+	if (!vmx_is_local()) {
+		hv_cr4_set_bits(X86_CR4_VMXE);
+		if (vmx_vmxon(__pa(vc->vmxon))) {
+			hv_cr4_clear_bits(X86_CR4_VMXE);
+			return -EBUSY;
+		}
 	}
 	vc->current_vmcs = 0;
 	for (i = 0; i < VMX_NR_SYSCALL_MSRS; i++)
@@ -521,13 +560,15 @@ static void vmx_cpu_disable(void)
 	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu);
 	struct vmx_vcpu *vx, *tmp;
 
+	if (vmx_is_local())
+		return;		/* no window is open outside hv's code */
 	list_for_each_entry_safe(vx, tmp, &vc->loaded, loaded_link)
 		vmx_vmcs_clear_here(vx);
 	asm volatile("vmxoff" ::: "cc", "memory");
 	hv_cr4_clear_bits(X86_CR4_VMXE);
 }
 
-/* ---- VMCS set-up ---- */
+/* ---- the current VMCS ---- */
 
 /* Host state that differs between CPUs (26.2.3, 26.5). */
 static void vmx_set_host_cpu_state(int cpu)
@@ -547,13 +588,129 @@ static void vmx_set_host_cpu_state(int cpu)
 	vmcs_writel(HOST_IA32_SYSENTER_ESP, v);
 }
 
+/*
+ * The CR4 a VM exit loads (HOST_CR4): the kernel's, with VMXE set as VMX
+ * operation requires (24.8). In local mode the kernel's shadow lacks VMXE
+ * and may not be exported: the value hv found when it opened the window.
+ */
+static unsigned long vmx_host_cr4(void)
+{
+	if (vmx_is_local())
+		return this_cpu_ptr(&vmx_cpu)->window_cr4 | X86_CR4_VMXE;
+	return hv_cr4_read_shadow();
+}
+
+/**
+ * vmx_window_open() - local mode: VMX operation on this CPU, @vx's VMCS current
+ * @vx: the vCPU.
+ *
+ * Interrupts are off and stay off until vmx_window_close(): the kernel
+ * updates CR4 from its shadow (on a context switch, a TLB flush, in an
+ * IPI), which knows nothing of VMXE, and an NMI handler does not write CR4.
+ * CR4.VMXE already set means another hypervisor (kvm_intel with VMs, or
+ * kvm.enable_virt_at_load) is in VMX operation here: VMXON would fail, and
+ * its VMCS must stay current, so hv keeps out (-EBUSY) until it is gone.
+ *
+ * The VMCS has been clear since the last window (VMLAUNCH next). If that
+ * window was on another CPU, the VMCS's per-CPU host state is rewritten
+ * and the guest's EPT translations on this CPU may be stale
+ * (vmx_vcpu_load() does the same in the shared mode).
+ *
+ * Return: 0, -EBUSY, or -EIO when VMXON or VMPTRLD failed (a bug).
+ */
+static int vmx_window_open(struct vmx_vcpu *vx)
+{
+	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu);
+	int cpu = smp_processor_id();
+	unsigned long cr4;
+
+	lockdep_assert_irqs_disabled();
+	cr4 = native_read_cr4();
+	if (cr4 & X86_CR4_VMXE) {
+		pr_err_ratelimited("vmx: CPU %d is in VMX operation for another hypervisor (kvm_intel?): hv's vCPUs cannot run there until it leaves\n",
+				   cpu);
+		return -EBUSY;
+	}
+	/* VMXON needs CR4.VMXE (24.7); the kernel's shadow never sees it. */
+	hv_write_cr4_irqsoff(cr4 | X86_CR4_VMXE);
+	if (vmx_vmxon(__pa(vc->vmxon)))
+		goto err_cr4;
+	if (vmx_vmptrld(vx->vmcs_pa))
+		goto err_vmxoff;
+	vc->window_cr4 = cr4;
+	if (vx->host_cpu != cpu) {
+		vmx_set_host_cpu_state(cpu);
+		vx->host_cpu = cpu;
+		vx->flush_tlb = true;
+	}
+	return 0;
+
+err_vmxoff:
+	asm volatile("vmxoff" ::: "cc", "memory");
+err_cr4:
+	hv_write_cr4_irqsoff(cr4);
+	pr_err_ratelimited("vmx: VMXON or VMPTRLD failed on CPU %d\n", cpu);
+	return -EIO;
+}
+
+/*
+ * Leave VMX operation again: VMCLEAR writes the VMCS back to memory and
+ * clears its launch state (24.11.3), as is required before VMXOFF, and
+ * VMXOFF precedes clearing CR4.VMXE (24.8).
+ */
+static void vmx_window_close(struct vmx_vcpu *vx)
+{
+	if (vmx_vmclear(vx->vmcs_pa))
+		pr_err_ratelimited("vmx: VMCLEAR failed on CPU %d\n",
+				   smp_processor_id());
+	vx->launched = false;
+	asm volatile("vmxoff" ::: "cc", "memory");
+	hv_write_cr4_irqsoff(this_cpu_ptr(&vmx_cpu)->window_cr4);
+}
+
+/*
+ * The VMCS of this vCPU, current on this CPU, until vmx_put(): for state
+ * accesses outside the run path (which holds the same guarantee). In local
+ * mode a window with interrupts off, which may fail with -EBUSY.
+ */
+static int vmx_get(struct hv_vcpu *vcpu)
+{
+	unsigned long flags;
+	int ret;
+
+	if (vmx_is_local()) {
+		local_irq_save(flags);
+		ret = vmx_window_open(to_vmx(vcpu));
+		if (ret)
+			local_irq_restore(flags);
+		else
+			this_cpu_ptr(&vmx_cpu)->window_flags = flags;
+		return ret;
+	}
+	preempt_disable();
+	hv_vcpu_load(vcpu);
+	return 0;
+}
+
+static void vmx_put(struct hv_vcpu *vcpu)
+{
+	if (vmx_is_local()) {
+		vmx_window_close(to_vmx(vcpu));
+		local_irq_restore(this_cpu_ptr(&vmx_cpu)->window_flags);
+		return;
+	}
+	preempt_enable();
+}
+
+/* ---- VMCS set-up ---- */
+
 /* Host state that is the same everywhere (26.2.3). */
 static void vmx_set_host_state(struct vmx_vcpu *vx)
 {
 	vmcs_writel(HOST_CR0, read_cr0());
 	vx->host_cr3 = __read_cr3();
 	vmcs_writel(HOST_CR3, vx->host_cr3);
-	vx->host_cr4 = hv_cr4_read_shadow();
+	vx->host_cr4 = vmx_host_cr4();
 	vmcs_writel(HOST_CR4, vx->host_cr4);
 	vmcs_write16(HOST_CS_SELECTOR, __KERNEL_CS);
 	vmcs_write16(HOST_SS_SELECTOR, __KERNEL_DS);
@@ -657,6 +814,7 @@ static int vmx_vcpu_init(struct hv_vcpu *vcpu)
 	vx->vmcs_pa = __pa(vx->vmcs);
 	vx->vpid = vpid;
 	vx->active_cpu = -1;
+	vx->host_cpu = -1;
 	INIT_LIST_HEAD(&vx->loaded_link);
 	vx->eptp = vcpu->vm->mmu.root_pa | VMX_EPTP_PWL_4 | VMX_EPTP_MT_WB;
 
@@ -697,9 +855,8 @@ static void vmx_vcpu_destroy(struct hv_vcpu *vcpu)
  * A CPU the vCPU did not just run on may hold stale EPT translations of
  * this VM: flush them before the first entry here.
  */
-static void vmx_vcpu_load(struct hv_vcpu *vcpu, int cpu)
+static void vmx_vmcs_load(struct vmx_vcpu *vx, int cpu)
 {
-	struct vmx_vcpu *vx = to_vmx(vcpu);
 	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu);
 	int old = READ_ONCE(vx->active_cpu);
 	bool moved = old != cpu;
@@ -725,6 +882,15 @@ static void vmx_vcpu_load(struct hv_vcpu *vcpu, int cpu)
 	}
 	if (moved)
 		vmx_set_host_cpu_state(cpu);
+}
+
+/* Local mode: the VMCS is made current by each window instead. */
+static void vmx_vcpu_load(struct hv_vcpu *vcpu, int cpu)
+{
+	struct vmx_vcpu *vx = to_vmx(vcpu);
+
+	if (!vmx_is_local())
+		vmx_vmcs_load(vx, cpu);
 	/* Exits clear IA32_DEBUGCTL (27.5.1): what to put back. */
 	vx->host_debugctl = get_debugctlmsr();
 	/* Another guest ran here: it must not steer this one's branches. */
@@ -1191,7 +1357,7 @@ static void vmx_track_nmi_blocking(struct hv_vcpu *vcpu)
  */
 static void vmx_prepare_host(struct vmx_vcpu *vx, u16 *seg)
 {
-	unsigned long cr3 = __read_cr3(), cr4 = hv_cr4_read_shadow();
+	unsigned long cr3 = __read_cr3(), cr4 = vmx_host_cr4();
 	unsigned long fs_base;
 
 	if (unlikely(cr3 != vx->host_cr3)) {
@@ -1374,9 +1540,8 @@ static void vmx_handle_host_events(struct vmx_vcpu *vx)
 	}
 }
 
-static void vmx_run(struct hv_vcpu *vcpu)
+static void vmx_enter(struct hv_vcpu *vcpu, struct vmx_vcpu *vx)
 {
-	struct vmx_vcpu *vx = to_vmx(vcpu);
 	u64 host_kgs = 0;
 	u16 seg[4];
 	bool failed;
@@ -1415,6 +1580,33 @@ static void vmx_run(struct hv_vcpu *vcpu)
 	vmx_handle_host_events(vx);
 	vmx_reinject(vx);
 	vmx_track_nmi_blocking(vcpu);
+}
+
+/*
+ * One guest entry, interrupts off (hv_enter_guest()). In local mode all of
+ * it is one window: the events the core queued a moment ago are written,
+ * the guest runs, its exit is read and the VMCS is clear again before
+ * interrupts are back on. The window costs a VMXON, VMPTRLD, VMCLEAR and
+ * VMXOFF per entry, hundreds of cycles or more each on hardware; handling
+ * the simple exits (interrupts, CPUID, the preemption timer) inside the
+ * window, without going back through the core, would save most of them.
+ */
+static void vmx_run(struct hv_vcpu *vcpu)
+{
+	struct vmx_vcpu *vx = to_vmx(vcpu);
+	int ret;
+
+	if (!vmx_is_local()) {
+		vmx_enter(vcpu, vx);
+		return;
+	}
+	ret = vmx_window_open(vx);
+	if (ret) {
+		vx->fail = ret == -EBUSY ? HV_FAIL_VIRT_BUSY : VMX_FAIL_INSN;
+		return;
+	}
+	vmx_enter(vcpu, vx);
+	vmx_window_close(vx);
 }
 
 /* ---- exits ---- */
