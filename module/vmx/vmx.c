@@ -110,7 +110,7 @@ struct vmx_cpu {
 /*
  * VMX operation local to interrupts-off windows (see the top of this
  * file). Read-only: chosen at load, on by default where the kernel keeps
- * its CR4 shadow for KVM.
+ * its CR4 shadow for KVM (vmx_pick_mode()).
  */
 static bool vmx_local = !HV_HAS_CR4_SHADOW;
 module_param(vmx_local, bool, 0444);
@@ -118,6 +118,13 @@ MODULE_PARM_DESC(vmx_local,
 		 "VT-x: VMX operation only inside interrupts-off windows, not from the first VM on (default: on where the kernel keeps its CR4 helpers for KVM, 6.19+)");
 
 static DEFINE_STATIC_KEY_FALSE(vmx_local_key);
+
+/*
+ * Host NMIs from NMI exits raised again through the local APIC: where the
+ * kernel keeps its NMI entry for KVM, and in local mode, which stands in
+ * for such kernels where it runs on others.
+ */
+static DEFINE_STATIC_KEY_FALSE(vmx_nmi_apic_key);
 
 static __always_inline bool vmx_is_local(void)
 {
@@ -369,16 +376,28 @@ static void vmx_probe_preempt_timer(void)
 
 /*
  * Local mode where asked for, and always where the kernel keeps its CR4
- * shadow for KVM: the shared mode needs cr4_set_bits().
+ * shadow for KVM: the shared mode needs cr4_set_bits(). Host NMIs through
+ * the APIC where there is no NMI entry, and in local mode where there is
+ * an APIC path.
  */
-static void vmx_pick_mode(void)
+static int vmx_pick_mode(void)
 {
+	bool nmi_apic;
+
 	if (!vmx_local && !HV_HAS_CR4_SHADOW) {
 		pr_info("vmx: vmx_local=0 needs the kernel's CR4 helpers, which it keeps for KVM: VMX operation stays local\n");
 		vmx_local = true;
 	}
+	nmi_apic = !HV_HAS_NMI_ENTRY || (vmx_local && HV_HAS_APIC_SELF_NMI);
+	if (nmi_apic && hv_fred_enabled()) {
+		pr_err("vmx: FRED is on, and this kernel keeps its NMI entry for KVM: hv cannot hand NMIs back to the host; VT-x is unavailable to hv\n");
+		return -EOPNOTSUPP;
+	}
 	if (vmx_local)
 		static_branch_enable(&vmx_local_key);
+	if (nmi_apic)
+		static_branch_enable(&vmx_nmi_apic_key);
+	return 0;
 }
 
 static int vmx_probe(void)
@@ -409,11 +428,15 @@ static int vmx_probe(void)
 	rdmsrq(MSR_IA32_VMX_CR4_FIXED0, vmx.cr4_fixed0);
 	rdmsrq(MSR_IA32_VMX_CR4_FIXED1, vmx.cr4_fixed1);
 	vmx.l1d_flush = vmx_want_l1d_flush();
-	vmx_pick_mode();
-	pr_info("vmx: VT-x with EPT, unrestricted guest%s%s%s\n",
+	ret = vmx_pick_mode();
+	if (ret)
+		return ret;
+	pr_info("vmx: VT-x with EPT, unrestricted guest%s%s%s%s\n",
 		vmx.vpid ? ", VPID" : "",
 		vmx.l1d_flush ? ", L1D flush on entry" : "",
-		vmx_local ? "; VMX operation local to each entry (vmx_local)" : "");
+		vmx_local ? "; VMX operation local to each entry (vmx_local)" : "",
+		static_key_enabled(&vmx_nmi_apic_key) ?
+		"; host NMIs through the local APIC" : "");
 	return 0;
 }
 
@@ -1523,6 +1546,26 @@ static void vmx_read_exit(struct hv_vcpu *vcpu, struct vmx_vcpu *vx)
 	vx->exit_rip = vcpu->rip;
 }
 
+/*
+ * An NMI that ended the guest was not delivered to the host, and NMIs stay
+ * blocked after such an exit (SDM vol. 3C, "NMI Exiting" and "Updating
+ * Non-Register State"). The kernel's NMI entry is called through an
+ * interrupt frame whose IRET ends the blocking. Without it, the NMI is sent
+ * to this CPU again through the local APIC, where it waits while NMIs are
+ * blocked, and an IRET to self ends the blocking (SDM vol. 3A, "NMI
+ * Handling While Processing an NMI"): the host's handler runs right there,
+ * through the IDT, with interrupts still off.
+ */
+static void vmx_host_nmi(void)
+{
+	if (static_branch_unlikely(&vmx_nmi_apic_key)) {
+		hv_apic_self_nmi();
+		hv_vmx_iret_to_self();
+	} else {
+		hv_vmx_call_nmi_handler((unsigned long)hv_host_nmi_entry);
+	}
+}
+
 /* NMIs and machine checks that ended the guest are the host's (27.1). */
 static void vmx_handle_host_events(struct vmx_vcpu *vx)
 {
@@ -1534,7 +1577,7 @@ static void vmx_handle_host_events(struct vmx_vcpu *vx)
 		hv_host_machine_check();
 	} else if (basic == EXIT_REASON_EXCEPTION_NMI) {
 		if (type == (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR))
-			hv_vmx_call_nmi_handler((unsigned long)hv_host_nmi_entry);
+			vmx_host_nmi();
 		else if ((info & INTR_INFO_VECTOR_MASK) == X86_TRAP_MC)
 			hv_host_machine_check();
 	}
