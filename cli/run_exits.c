@@ -126,8 +126,12 @@ static int on_hypercall(struct hv_vcpu *vcpu, struct hv_run *run, void *opaque)
 static int on_fail_entry(struct hv_vcpu *vcpu, struct hv_run *run, void *opaque)
 {
 	(void)vcpu;
-	hvctl_err("the CPU refused to enter the guest: hardware reason 0x%llx on CPU %u",
-		  (unsigned long long)run->fail.hw_reason, run->fail.cpu);
+	if (run->fail.hw_reason == HV_FAIL_VIRT_BUSY)
+		hvctl_err("another hypervisor (KVM?) is using VT-x on CPU %u: run the guest again once it is done",
+			  run->fail.cpu);
+	else
+		hvctl_err("the CPU refused to enter the guest: hardware reason 0x%llx on CPU %u",
+			  (unsigned long long)run->fail.hw_reason, run->fail.cpu);
 	return stop(opaque, HVCTL_FAILED);
 }
 

@@ -821,10 +821,16 @@ static void handle_exit(struct hv_machine *m, struct hv_run *run)
 		machine_end(m, HV_MACHINE_END_SHUTDOWN, &info);
 		break;
 	case HV_EXIT_FAIL_ENTRY:
-		machine_fail(m, -EIO,
-			     "the CPU refused to enter the guest: hardware reason 0x%llx on CPU %u (rip 0x%llx)",
-			     (unsigned long long)run->fail.hw_reason, run->fail.cpu,
-			     (unsigned long long)run->regs.rip);
+		if (run->fail.hw_reason == HV_FAIL_VIRT_BUSY)
+			machine_fail(m, -EBUSY,
+				     "another hypervisor (KVM?) is using VT-x on CPU %u: run the guest again once it is done",
+				     run->fail.cpu);
+		else
+			machine_fail(m, -EIO,
+				     "the CPU refused to enter the guest: hardware reason 0x%llx on CPU %u (rip 0x%llx)",
+				     (unsigned long long)run->fail.hw_reason,
+				     run->fail.cpu,
+				     (unsigned long long)run->regs.rip);
 		break;
 	case HV_EXIT_INTERNAL_ERROR:
 		internal_error(m, run);

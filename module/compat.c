@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The out-of-line half of compat.h: hv's guest FPU state, through KVM's
- * guest FPU API where the kernel exports it to hv, else hv's own.
+ * guest FPU API where the kernel exports it to hv, else hv's own; an NMI
+ * to this CPU through the local APIC.
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/smp.h>
 #include <linux/string.h>
+#include <asm/apic.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
+#include <asm/irq_vectors.h>
 #include <asm/processor.h>
 
 #include "hv.h"
@@ -178,3 +182,21 @@ void hv_fpu_exit(struct hv_fpu *fpu)
 }
 
 #endif /* HV_HAVE_FPU_GUEST */
+
+/**
+ * hv_apic_self_nmi() - send an NMI to this CPU through its local APIC
+ *
+ * An IPI with delivery mode NMI (SDM vol. 3A, "Interrupt Command
+ * Register"), through the APIC driver: the static call of 6.6+ or else its
+ * hook. Interrupts are off; the NMI waits while NMIs are blocked.
+ */
+void hv_apic_self_nmi(void)
+{
+#if defined(HV_HAVE_APIC_SEND_IPI_MASK)
+	__apic_send_IPI_mask(cpumask_of(smp_processor_id()), NMI_VECTOR);
+#elif defined(HV_HAVE_APIC_SEND_IPI_HOOK)
+	apic->send_IPI_mask(cpumask_of(smp_processor_id()), NMI_VECTOR);
+#else
+	WARN_ON_ONCE(1);	/* never called: hv uses the NMI entry */
+#endif
+}

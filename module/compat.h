@@ -213,6 +213,16 @@ static inline void hv_host_debugregs_restore(void)
 }
 
 /*
+ * Write CR4 behind the kernel's back: its shadow (cpu_tlbstate.cr4) keeps
+ * the old value, so the caller must put CR4 back before interrupts are
+ * enabled again. native_write_cr4() is not exported to hv on 6.19+.
+ */
+static __always_inline void hv_write_cr4_irqsoff(unsigned long cr4)
+{
+	asm volatile("mov %0, %%cr4" : : "r" (cr4) : "memory");
+}
+
+/*
  * Flush this CPU's TLB, global entries included (SVM erratum 383).
  * __flush_tlb_all() is for KVM only since 6.19: toggling CR4.PGE does the
  * same (SDM vol. 3, 4.10.4.1) and leaves CR4 as it was.
@@ -227,9 +237,8 @@ static inline void hv_flush_tlb_all_local(void)
 	local_irq_save(flags);
 	cr4 = __read_cr4();
 	if (cr4 & X86_CR4_PGE) {
-		/* native_write_cr4() is not exported either */
-		asm volatile("mov %0, %%cr4" : : "r" (cr4 ^ X86_CR4_PGE) : "memory");
-		asm volatile("mov %0, %%cr4" : : "r" (cr4) : "memory");
+		hv_write_cr4_irqsoff(cr4 ^ X86_CR4_PGE);
+		hv_write_cr4_irqsoff(cr4);
 	} else {
 		native_write_cr3(__native_read_cr3());
 	}
@@ -238,32 +247,77 @@ static inline void hv_flush_tlb_all_local(void)
 }
 
 /*
- * What hv's VT-x backend needs from the kernel and cannot do itself: the
- * CR4 shadow (CR4.VMXE must be set through it, or the kernel's next CR4
- * update clears it under VMX operation) and an NMI entry to hand the host
- * its NMIs. 6.19+ exports both to the KVM modules only: VT-x is then
- * refused at load, with this reason.
+ * An NMI that ended a VMX guest belongs to the host (vmx.c). The kernel's
+ * NMI entry hands it over: 6.3 gave KVM one of its own, older kernels
+ * export the no-IST entry, and 6.19+ keep both for the KVM modules.
  */
-#if !defined(HV_HAVE_CR4_SHADOW)
-#define HV_VMX_UNSUPPORTED "this kernel exports its CR4 helpers (cr4_update_irqsoff) to the KVM modules only"
-#elif !defined(HV_HAVE_NMI_KVM_VMX) && !defined(HV_HAVE_NMI_NOIST)
-#define HV_VMX_UNSUPPORTED "this kernel exports no NMI entry for hypervisors to hv"
+#if defined(HV_HAVE_NMI_KVM_VMX)
+#define HV_HAVE_NMI_ENTRY	1
+#define hv_host_nmi_entry	asm_exc_nmi_kvm_vmx
+#elif defined(HV_HAVE_NMI_NOIST)
+#define HV_HAVE_NMI_ENTRY	1
+#define hv_host_nmi_entry	asm_exc_nmi_noist
+#else
+#define hv_host_nmi_entry	NULL
 #endif
 
 /*
- * The host's NMI entry for a VMX backend that took an NMI exit: 6.3 gave
- * KVM one of its own, older kernels export the no-IST entry.
+ * Without the entry, hv sends the NMI to this CPU again through its local
+ * APIC (compat.c).
  */
-#if defined(HV_HAVE_NMI_KVM_VMX)
-#define hv_host_nmi_entry	asm_exc_nmi_kvm_vmx
-#elif defined(HV_HAVE_NMI_NOIST)
-#define hv_host_nmi_entry	asm_exc_nmi_noist
-#else
-#define hv_host_nmi_entry	NULL	/* HV_VMX_UNSUPPORTED */
+#if defined(HV_HAVE_APIC_SEND_IPI_MASK) || defined(HV_HAVE_APIC_SEND_IPI_HOOK)
+#define HV_HAVE_APIC_SELF_NMI	1
+#endif
+void hv_apic_self_nmi(void);
+
+/*
+ * What hv's VT-x backend needs from the kernel and cannot do itself: one
+ * of the two ways above to hand the host its NMIs. VT-x is refused at
+ * load, with this reason, without both. (The CR4 shadow, also KVM's alone
+ * since 6.19, hv can do without: VMX operation is then local to
+ * interrupts-off windows, vmx_local in vmx.c.)
+ */
+#if !defined(HV_HAVE_NMI_ENTRY) && !defined(HV_HAVE_APIC_SELF_NMI)
+#define HV_VMX_UNSUPPORTED "this kernel exports neither an NMI entry nor the local APIC's IPIs to hv"
 #endif
 
-#ifdef HV_VMX_UNSUPPORTED
-/* Never called: the VT-x backend refuses to load (HV_VMX_UNSUPPORTED). */
+/*
+ * The same, as 0 or 1, for the choice made at load (vmx_pick_mode()):
+ * whether the kernel exports an NMI entry, and the local APIC's IPIs, to hv.
+ */
+#ifdef HV_HAVE_NMI_ENTRY
+#define HV_HAS_NMI_ENTRY	1
+#else
+#define HV_HAS_NMI_ENTRY	0
+#endif
+#ifdef HV_HAVE_APIC_SELF_NMI
+#define HV_HAS_APIC_SELF_NMI	1
+#else
+#define HV_HAS_APIC_SELF_NMI	0
+#endif
+
+/*
+ * FRED (6.9+, CONFIG_X86_FRED and the CPU) replaces IDT event delivery and
+ * IRET. KVM hands NMIs to the host with fred_entry_from_kvm() there, which
+ * is not exported; whether IRET to self still ends NMI blocking under FRED
+ * hv has not been able to check.
+ */
+static inline bool hv_fred_enabled(void)
+{
+#ifdef X86_FEATURE_FRED
+	return cpu_feature_enabled(X86_FEATURE_FRED);
+#else
+	return false;
+#endif
+}
+
+/*
+ * The kernel's CR4 shadow, where it is exported to hv (up to 6.18). Without
+ * it the VT-x backend runs in local mode only, which never calls these.
+ * HV_HAS_CR4_SHADOW: the same, as 0 or 1, for the choice at load.
+ */
+#ifndef HV_HAVE_CR4_SHADOW
+#define HV_HAS_CR4_SHADOW	0
 static inline unsigned long hv_cr4_read_shadow(void)
 {
 	WARN_ON_ONCE(1);
@@ -273,6 +327,7 @@ static inline unsigned long hv_cr4_read_shadow(void)
 static inline void hv_cr4_set_bits(unsigned long mask) { WARN_ON_ONCE(1); }
 static inline void hv_cr4_clear_bits(unsigned long mask) { WARN_ON_ONCE(1); }
 #else
+#define HV_HAS_CR4_SHADOW	1
 #define hv_cr4_read_shadow()	cr4_read_shadow()
 #define hv_cr4_set_bits(mask)	cr4_set_bits(mask)
 #define hv_cr4_clear_bits(mask)	cr4_clear_bits(mask)

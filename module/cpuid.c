@@ -329,7 +329,6 @@ void hv_cpuid_lookup(struct hv_vcpu *vcpu, u32 function, u32 index,
 		     u32 out[4])
 {
 	const struct hv_cpuid_entry *e = NULL;
-	struct hv_sregs s;
 	u32 i;
 
 	for (i = 0; i < vcpu->cpuid_nent; i++) {
@@ -348,10 +347,9 @@ void hv_cpuid_lookup(struct hv_vcpu *vcpu, u32 function, u32 index,
 	out[2] = e->ecx;
 	out[3] = e->edx;
 	if (function == 1) {
-		hv_get_sregs(vcpu, &s);
 		out[1] = (out[1] & 0x00ffffff) | vcpu->id << 24;
 		out[2] &= ~BIT(27);
-		if (s.cr4 & X86_CR4_OSXSAVE)
+		if (vcpu->osxsave)
 			out[2] |= BIT(27);
 		/* The APIC bit follows IA32_APIC_BASE's global enable. */
 		if (vcpu->lapic && !(vcpu->apic_base & MSR_IA32_APICBASE_ENABLE))

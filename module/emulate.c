@@ -110,8 +110,7 @@ int hv_gva_to_gpa(struct hv_vcpu *vcpu, u64 gva, bool write, u64 *gpa)
 {
 	struct hv_sregs s;
 
-	hv_get_sregs(vcpu, &s);
-	return hv_walk(vcpu, &s, gva, gpa);
+	return hv_get_sregs(vcpu, &s) ?: hv_walk(vcpu, &s, gva, gpa);
 }
 
 /* Fetch up to 15 bytes at CS:RIP, page by page. */
@@ -298,7 +297,9 @@ int hv_emulate_mmio(struct hv_vcpu *vcpu, u64 gpa, bool write)
 	u64 val = 0;
 	int reg = 0;
 
-	hv_get_sregs(vcpu, &s);
+	reg = hv_get_sregs(vcpu, &s);
+	if (reg)
+		return reg;
 	if (hv_fetch(vcpu, &s, &insn) || hv_decode_prefixes(&insn, &s) ||
 	    hv_next_byte(&insn, &op))
 		return hv_exit_emulation_failed(vcpu, gpa);
@@ -380,14 +381,17 @@ fail:
 /*
  * Fetch and decode the start of a two-byte-opcode instruction with a
  * register ModRM (0F xx /r: MOV to/from CR and DR) at RIP; @op is the
- * second opcode byte.
+ * second opcode byte. -EINVAL when it is no such instruction, or
+ * hv_get_sregs()'s error.
  */
 static int hv_decode_0f_modrm(struct hv_vcpu *vcpu, struct hv_sregs *s,
 			      struct hv_insn *insn, u8 *op)
 {
+	int ret = hv_get_sregs(vcpu, s);
 	u8 b;
 
-	hv_get_sregs(vcpu, s);
+	if (ret)
+		return ret;
 	if (hv_fetch(vcpu, s, insn) || hv_decode_prefixes(insn, s) ||
 	    hv_next_byte(insn, &b) || b != 0x0f || hv_next_byte(insn, op) ||
 	    hv_next_byte(insn, &insn->modrm))
@@ -407,8 +411,10 @@ int hv_emulate_mov_dr(struct hv_vcpu *vcpu)
 	int dr, gpr, size;
 	u8 op;
 
-	if (hv_decode_0f_modrm(vcpu, &s, &insn, &op) ||
-	    (op != 0x21 && op != 0x23))
+	dr = hv_decode_0f_modrm(vcpu, &s, &insn, &op);
+	if (dr == -EBUSY)
+		return dr;
+	if (dr || (op != 0x21 && op != 0x23))
 		return hv_exit_emulation_failed(vcpu, 0);
 
 	dr = (insn.modrm >> 3) & 7;
@@ -448,7 +454,8 @@ int hv_emulate_mov_dr(struct hv_vcpu *vcpu)
  * SDM vol. 2, MOV-Move to/from Control Registers: 0F 22 /r, where ModRM.reg
  * (with REX.R) names the CR and ModRM.rm (with REX.B) the GPR.
  *
- * Return: 0, or -EINVAL if RIP is not at such an instruction.
+ * Return: 0, -EINVAL if RIP is not at such an instruction, or
+ * hv_get_sregs()'s error.
  */
 int hv_emulate_mov_to_cr(struct hv_vcpu *vcpu, int *cr, u64 *val,
 			 u64 *next_rip)
@@ -458,7 +465,10 @@ int hv_emulate_mov_to_cr(struct hv_vcpu *vcpu, int *cr, u64 *val,
 	u8 op;
 	int gpr;
 
-	if (hv_decode_0f_modrm(vcpu, &s, &insn, &op) || op != 0x22)
+	gpr = hv_decode_0f_modrm(vcpu, &s, &insn, &op);
+	if (gpr)
+		return gpr;
+	if (op != 0x22)
 		return -EINVAL;
 	*cr = ((insn.modrm >> 3) & 7) | (insn.rex & 0x04 ? 8 : 0);
 	gpr = (insn.modrm & 7) | (insn.rex & 0x01 ? 8 : 0);
@@ -470,7 +480,8 @@ int hv_emulate_mov_to_cr(struct hv_vcpu *vcpu, int *cr, u64 *val,
 /*
  * A string I/O instruction's memory operand: the segment base (ES for INS,
  * where no override is allowed; DS or the override prefix for OUTS) and
- * the address size (SDM vol. 2, INS/OUTS).
+ * the address size (SDM vol. 2, INS/OUTS). -EFAULT when it cannot be
+ * decoded, or hv_get_sregs()'s error.
  */
 int hv_decode_string_io(struct hv_vcpu *vcpu, bool in, u64 *base,
 			u8 *addr_size)
@@ -478,8 +489,10 @@ int hv_decode_string_io(struct hv_vcpu *vcpu, bool in, u64 *base,
 	struct hv_insn insn = { 0 };
 	struct hv_sregs s;
 	const struct hv_segment *segs[6];
+	int ret = hv_get_sregs(vcpu, &s);
 
-	hv_get_sregs(vcpu, &s);
+	if (ret)
+		return ret;
 	segs[0] = &s.es;
 	segs[1] = &s.cs;
 	segs[2] = &s.ss;

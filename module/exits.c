@@ -91,9 +91,13 @@ int hv_exit_hlt(struct hv_vcpu *vcpu, u64 next_rip)
 int hv_exit_rdmsr(struct hv_vcpu *vcpu, u64 next_rip)
 {
 	u64 data;
+	int ret;
 
 	vcpu->stats[HV_STAT_EXIT_MSR]++;
-	if (hv_msr_get(vcpu, vcpu->gprs[HV_RCX], &data))
+	ret = hv_msr_get(vcpu, vcpu->gprs[HV_RCX], &data);
+	if (ret == -EBUSY)
+		return ret;
+	if (ret)
 		return hv_inject_gp(vcpu);
 	vcpu->gprs[HV_RAX] = (u32)data;
 	vcpu->gprs[HV_RDX] = data >> 32;
@@ -104,9 +108,13 @@ int hv_exit_rdmsr(struct hv_vcpu *vcpu, u64 next_rip)
 int hv_exit_wrmsr(struct hv_vcpu *vcpu, u64 next_rip)
 {
 	u64 data = (u32)vcpu->gprs[HV_RAX] | (vcpu->gprs[HV_RDX] << 32);
+	int ret;
 
 	vcpu->stats[HV_STAT_EXIT_MSR]++;
-	if (hv_msr_set(vcpu, vcpu->gprs[HV_RCX], data, false))
+	ret = hv_msr_set(vcpu, vcpu->gprs[HV_RCX], data, false);
+	if (ret == -EBUSY)
+		return ret;
+	if (ret)
 		return hv_inject_gp(vcpu);
 	vcpu->rip = next_rip;
 	return 1;
@@ -127,15 +135,16 @@ int hv_exit_xsetbv(struct hv_vcpu *vcpu, u64 next_rip)
 
 /*
  * MOV to CR0 (SDM vol. 2, MOV to/from Control Registers; vol. 3, 10.8.5):
- * #GP for reserved bits, PG without PE and NW without CD. Setting PG with
- * EFER.LME activates long mode (PAE required, not from a 64-bit code
- * segment); clearing it deactivates long mode (not from 64-bit code).
+ * #GP (-EINVAL) for reserved bits, PG without PE and NW without CD. Setting
+ * PG with EFER.LME activates long mode (PAE required, not from a 64-bit
+ * code segment); clearing it deactivates long mode (not from 64-bit code).
  */
 static int hv_set_cr0(struct hv_vcpu *vcpu, const struct hv_sregs *s,
 		      u64 val)
 {
 	bool pg = val & X86_CR0_PG, was_pg = s->cr0 & X86_CR0_PG;
 	u64 efer = s->efer;
+	int ret;
 
 	if (val >> 32 || (pg && !(val & X86_CR0_PE)) ||
 	    ((val & X86_CR0_NW) && !(val & X86_CR0_CD)))
@@ -150,22 +159,25 @@ static int hv_set_cr0(struct hv_vcpu *vcpu, const struct hv_sregs *s,
 		efer &= ~EFER_LMA;
 	}
 	/* ET is hardwired to 1 on everything since the 486. */
-	hv_ops->set_control(vcpu, HV_CTL_CR0, val | X86_CR0_ET);
-	if (efer != s->efer)
-		hv_ops->set_control(vcpu, HV_CTL_EFER, efer);
-	return 0;
+	ret = hv_ops->set_control(vcpu, HV_CTL_CR0, val | X86_CR0_ET);
+	if (!ret && efer != s->efer)
+		ret = hv_ops->set_control(vcpu, HV_CTL_EFER, efer);
+	return ret;
 }
 
 /* MOV to CR4: only bits whose features hv exposes; PAE stays set in long mode. */
 static int hv_set_cr4(struct hv_vcpu *vcpu, const struct hv_sregs *s,
 		      u64 val)
 {
+	int ret;
+
 	if (val & ~hv_cr4_allowed() ||
 	    ((s->efer & EFER_LMA) && !(val & X86_CR4_PAE)))
 		return -EINVAL;
-	vcpu->osxsave = val & X86_CR4_OSXSAVE;
-	hv_ops->set_control(vcpu, HV_CTL_CR4, val);
-	return 0;
+	ret = hv_ops->set_control(vcpu, HV_CTL_CR4, val);
+	if (!ret)
+		vcpu->osxsave = val & X86_CR4_OSXSAVE;
+	return ret;
 }
 
 /**
@@ -187,7 +199,9 @@ int hv_exit_mov_to_cr(struct hv_vcpu *vcpu, int cr, u64 val, u64 next_rip)
 	int ret;
 
 	vcpu->stats[HV_STAT_EXIT_OTHER]++;
-	hv_get_sregs(vcpu, &s);
+	ret = hv_get_sregs(vcpu, &s);
+	if (ret)
+		return ret;
 	switch (cr) {
 	case 0:
 		ret = hv_set_cr0(vcpu, &s, val);
@@ -199,6 +213,8 @@ int hv_exit_mov_to_cr(struct hv_vcpu *vcpu, int cr, u64 val, u64 next_rip)
 		hv_queue_exception(vcpu, X86_TRAP_UD, false, 0);
 		return 1;
 	}
+	if (ret == -EBUSY)
+		return ret;
 	if (ret)
 		return hv_inject_gp(vcpu);
 	set_bit(HV_REQ_TLB_FLUSH, &vcpu->requests);
@@ -210,9 +226,12 @@ int hv_exit_mov_to_cr(struct hv_vcpu *vcpu, int cr, u64 val, u64 next_rip)
 int hv_exit_cr4_write(struct hv_vcpu *vcpu)
 {
 	u64 val, next_rip;
-	int cr;
+	int cr, ret;
 
-	if (hv_emulate_mov_to_cr(vcpu, &cr, &val, &next_rip))
+	ret = hv_emulate_mov_to_cr(vcpu, &cr, &val, &next_rip);
+	if (ret == -EBUSY)
+		return ret;
+	if (ret)
 		return hv_exit_emulation_failed(vcpu, 0);
 	if (cr != 4)
 		return hv_inject_gp(vcpu);
@@ -229,10 +248,13 @@ int hv_exit_cr4_write(struct hv_vcpu *vcpu)
 int hv_exit_cr8_write(struct hv_vcpu *vcpu)
 {
 	u64 val, next_rip;
-	int cr;
+	int cr, ret;
 
 	vcpu->stats[HV_STAT_EXIT_OTHER]++;
-	if (hv_emulate_mov_to_cr(vcpu, &cr, &val, &next_rip))
+	ret = hv_emulate_mov_to_cr(vcpu, &cr, &val, &next_rip);
+	if (ret == -EBUSY)
+		return ret;
+	if (ret)
 		return hv_exit_emulation_failed(vcpu, 0);
 	if (cr != 8 || val > 15 || !vcpu->lapic)
 		return hv_inject_gp(vcpu);
@@ -265,7 +287,10 @@ int hv_exit_hypercall(struct hv_vcpu *vcpu, u64 next_rip)
 /* The CPU leaves its state undefined after a shutdown: reset it (API.md). */
 int hv_exit_shutdown(struct hv_vcpu *vcpu)
 {
-	hv_reset_sregs(vcpu);
+	int ret = hv_reset_sregs(vcpu);
+
+	if (ret)
+		return ret;
 	vcpu->stats[HV_STAT_EXIT_SHUTDOWN]++;
 	vcpu->run->exit_reason = HV_EXIT_SHUTDOWN;
 	return 0;
@@ -385,13 +410,17 @@ static int hv_exit_string_io(struct hv_vcpu *vcpu, const struct hv_io_exit *io)
 	int reg = io->in ? HV_RDI : HV_RSI;
 	u64 gva, gpa, room, mask, count;
 	u8 addr_size;
+	int ret;
 
 	/*
 	 * Segment and address size come from decoding the instruction, not
 	 * from the exit information: QEMU's SVM reports the address size one
 	 * bit off, and older VMX parts leave it out.
 	 */
-	if (hv_decode_string_io(vcpu, io->in, &gva, &addr_size))
+	ret = hv_decode_string_io(vcpu, io->in, &gva, &addr_size);
+	if (ret == -EBUSY)
+		return ret;
+	if (ret)
 		return hv_exit_emulation_failed(vcpu, 0);
 	mask = hv_addr_mask(addr_size);
 	count = io->rep ? vcpu->gprs[HV_RCX] & mask : 1;
@@ -400,7 +429,10 @@ static int hv_exit_string_io(struct hv_vcpu *vcpu, const struct hv_io_exit *io)
 		return 1;
 	}
 	gva += vcpu->gprs[reg] & mask;
-	if (hv_gva_to_gpa(vcpu, gva, io->in, &gpa))
+	ret = hv_gva_to_gpa(vcpu, gva, io->in, &gpa);
+	if (ret == -EBUSY)
+		return ret;
+	if (ret)
 		return hv_exit_emulation_failed(vcpu, 0);
 
 	/* Backwards (DF=1) goes one element at a time. */

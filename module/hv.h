@@ -352,6 +352,12 @@ enum hv_event_kind {
  * @event_in_flight: an event is already queued for the next entry
  *	(re-injection of an interrupted delivery, or @inject).
  * @tsc_offset: the guest's TSC offset (guest TSC = host TSC + offset).
+ *
+ * @vcpu_init, @get_sregs, @set_sregs, @set_control, @get_msr and @set_msr
+ * may also fail with -EBUSY: a backend that turns virtualization on only
+ * around each use of the hardware state cannot reach that state while
+ * another hypervisor has the CPU's virtualization. Nothing was read or
+ * written then.
  */
 struct hv_arch_ops {
 	const char *name;
@@ -376,9 +382,9 @@ struct hv_arch_ops {
 	int (*handle_exit)(struct hv_vcpu *vcpu);
 	void (*flush_tlb)(struct hv_vcpu *vcpu);
 
-	void (*get_sregs)(struct hv_vcpu *vcpu, struct hv_sregs *sregs);
-	void (*set_sregs)(struct hv_vcpu *vcpu, const struct hv_sregs *sregs);
-	void (*set_control)(struct hv_vcpu *vcpu, enum hv_ctl reg, u64 val);
+	int (*get_sregs)(struct hv_vcpu *vcpu, struct hv_sregs *sregs);
+	int (*set_sregs)(struct hv_vcpu *vcpu, const struct hv_sregs *sregs);
+	int (*set_control)(struct hv_vcpu *vcpu, enum hv_ctl reg, u64 val);
 	int (*get_msr)(struct hv_vcpu *vcpu, u32 index, u64 *data);
 	int (*set_msr)(struct hv_vcpu *vcpu, u32 index, u64 data);
 
@@ -435,12 +441,12 @@ int hv_vcpu_create(struct hv_vm *vm, unsigned long id);
 void hv_vcpu_free(struct hv_vcpu *vcpu);
 void hv_get_regs(struct hv_vcpu *vcpu, struct hv_regs *r);
 int hv_set_regs(struct hv_vcpu *vcpu, const struct hv_regs *r);
-void hv_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *s);
+int hv_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *s);
 int hv_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *s);
 u64 hv_cr4_allowed(void);
 u64 hv_efer_allowed(void);
 bool hv_apic_base_valid(u64 v);
-void hv_reset_sregs(struct hv_vcpu *vcpu);
+int hv_reset_sregs(struct hv_vcpu *vcpu);
 u32 hv_seg_to_ar(const struct hv_segment *s);
 void hv_seg_from_ar(struct hv_segment *s, u32 ar);
 

@@ -712,10 +712,9 @@ static int apic_init_vcpu(struct hv_vcpu *vcpu)
 	struct hv_events *ev = &vcpu->events;
 	int ret;
 
-	ret = hv_set_regs(vcpu, &regs);
+	ret = hv_set_regs(vcpu, &regs) ?: hv_reset_sregs(vcpu);
 	if (ret)
 		return ret;
-	hv_reset_sregs(vcpu);
 	ev->exc_pending = false;
 	ev->nmi_pending = false;
 	ev->nmi_masked = false;
@@ -731,23 +730,30 @@ static int apic_sipi_vcpu(struct hv_vcpu *vcpu, u8 vector)
 {
 	struct hv_sregs s;
 	struct hv_regs r;
+	int ret;
 
 	if (vcpu->mp_state != HV_MP_WAIT_SIPI)
 		return 0;
 	hv_get_regs(vcpu, &r);
-	hv_get_sregs(vcpu, &s);
+	ret = hv_get_sregs(vcpu, &s);
+	if (ret)
+		return ret;
 	r.rip = 0;
 	s.cs.selector = vector << 8;
 	s.cs.base = (u64)vector << 12;
-	vcpu->mp_state = HV_MP_RUNNABLE;
-	return hv_set_regs(vcpu, &r) ?: hv_set_sregs(vcpu, &s);
+	ret = hv_set_regs(vcpu, &r) ?: hv_set_sregs(vcpu, &s);
+	if (!ret)
+		vcpu->mp_state = HV_MP_RUNNABLE;
+	return ret;
 }
 
 /**
  * hv_lapic_process_events() - act on INIT, SIPI and NMI messages
  * @vcpu: the vCPU, from its own thread before an entry.
  *
- * Return: 0 or a negative errno from the state ioctls' checks.
+ * Return: 0 or a negative errno from the state ioctls' checks. An INIT or
+ * SIPI that failed with -EBUSY (the backend could not reach the vCPU's
+ * state, struct hv_arch_ops) stays pending for the next HV_VCPU_RUN.
  */
 int hv_lapic_process_events(struct hv_vcpu *vcpu)
 {
@@ -758,6 +764,8 @@ int hv_lapic_process_events(struct hv_vcpu *vcpu)
 		return 0;
 	if (test_and_clear_bit(HV_LAPIC_EV_INIT, &apic->events)) {
 		ret = apic_init_vcpu(vcpu);
+		if (ret == -EBUSY)
+			set_bit(HV_LAPIC_EV_INIT, &apic->events);
 		if (ret)
 			return ret;
 	}
@@ -765,6 +773,8 @@ int hv_lapic_process_events(struct hv_vcpu *vcpu)
 		/* Pairs with the barrier in apic_accept(). */
 		smp_mb__after_atomic();
 		ret = apic_sipi_vcpu(vcpu, READ_ONCE(apic->sipi_vector));
+		if (ret == -EBUSY)
+			set_bit(HV_LAPIC_EV_SIPI, &apic->events);
 		if (ret)
 			return ret;
 	}

@@ -87,6 +87,7 @@ static bool hv_has_tsc_aux(void)
 int hv_msr_get(struct hv_vcpu *vcpu, u32 index, u64 *data)
 {
 	struct hv_sregs s;
+	int ret;
 
 	if (vcpu->lapic && hv_lapic_is_msr(index))
 		return hv_lapic_msr_read(vcpu, index, data);
@@ -107,9 +108,9 @@ int hv_msr_get(struct hv_vcpu *vcpu, u32 index, u64 *data)
 		*data = vcpu->apic_base;
 		return 0;
 	case MSR_EFER:
-		hv_get_sregs(vcpu, &s);
+		ret = hv_get_sregs(vcpu, &s);
 		*data = s.efer;
-		return 0;
+		return ret;
 	default:
 		return hv_ops->get_msr(vcpu, index, data);
 	}
@@ -122,8 +123,10 @@ int hv_msr_get(struct hv_vcpu *vcpu, u32 index, u64 *data)
 static int hv_msr_set_efer(struct hv_vcpu *vcpu, u64 data, bool host)
 {
 	struct hv_sregs s;
+	int ret = hv_get_sregs(vcpu, &s);
 
-	hv_get_sregs(vcpu, &s);
+	if (ret)
+		return ret;
 	if (!host) {
 		data = (data & ~EFER_LMA) | (s.efer & EFER_LMA);
 		if ((s.cr0 & X86_CR0_PG) && ((data ^ s.efer) & EFER_LME))
@@ -136,8 +139,7 @@ static int hv_msr_set_efer(struct hv_vcpu *vcpu, u64 data, bool host)
 		s.efer = data;
 		return hv_set_sregs(vcpu, &s);
 	}
-	hv_ops->set_control(vcpu, HV_CTL_EFER, data);
-	return 0;
+	return hv_ops->set_control(vcpu, HV_CTL_EFER, data);
 }
 
 static bool hv_canonical(u64 v)
@@ -191,7 +193,9 @@ static bool hv_msr_value_valid(u32 index, u64 data)
  * @data: value.
  * @host: written by userspace (may set what a guest may not, e.g. LMA).
  *
- * Return: 0, -ENOENT for an MSR not in the list, -EINVAL for a bad value.
+ * Return: 0, -ENOENT for an MSR not in the list, -EINVAL for a bad value,
+ * -EBUSY when the backend cannot reach the vCPU's state now (struct
+ * hv_arch_ops).
  */
 int hv_msr_set(struct hv_vcpu *vcpu, u32 index, u64 data, bool host)
 {
@@ -250,6 +254,7 @@ long hv_vcpu_ioctl_msrs(struct hv_vcpu *vcpu, void __user *argp, bool set)
 	void __user *uentries;
 	u32 n;
 	long i;
+	int ret = 0;
 
 	e = hv_table_copy_in(argp, HV_MAX_MSR_ENTRIES, sizeof(*e), &n,
 			     &uentries);
@@ -259,11 +264,15 @@ long hv_vcpu_ioctl_msrs(struct hv_vcpu *vcpu, void __user *argp, bool set)
 	for (i = 0; i < n; i++) {
 		if (e[i].reserved)
 			break;
-		if (set ? hv_msr_set(vcpu, e[i].index, e[i].data, true) :
-			  hv_msr_get(vcpu, e[i].index, &e[i].data))
+		ret = set ? hv_msr_set(vcpu, e[i].index, e[i].data, true) :
+			    hv_msr_get(vcpu, e[i].index, &e[i].data);
+		if (ret)
 			break;
 	}
-	if (!set && copy_to_user(uentries, e, i * sizeof(*e)))
+	/* Not an entry's fault: no count, which would blame it. */
+	if (ret == -EBUSY)
+		i = ret;
+	else if (!set && copy_to_user(uentries, e, i * sizeof(*e)))
 		i = -EFAULT;
 	kfree(e);
 	return i;

@@ -136,18 +136,30 @@ static int hv_load_dirty_regs(struct hv_vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * What the run page reports at every return. The backend's registers are
+ * read only when userspace asked for them, or for CR8 without a local
+ * APIC. Should the backend fail to reach them (-EBUSY, struct
+ * hv_arch_ops), the exit still stands and those fields keep their last
+ * values: failing the ioctl instead would lose the exit, and with it the
+ * completion userspace owes.
+ */
 static void hv_sync_run_page(struct hv_vcpu *vcpu)
 {
 	struct hv_run *run = vcpu->run;
 	u32 sync = READ_ONCE(run->sync_regs);
 	struct hv_sregs sregs;
 
-	hv_get_sregs(vcpu, &sregs);
 	if (sync & HV_SYNC_REGS)
 		hv_get_regs(vcpu, &run->regs);
-	if (sync & HV_SYNC_SREGS)
-		run->sregs = sregs;
-	run->cr8 = sregs.cr8;
+	if (vcpu->lapic)
+		run->cr8 = hv_lapic_get_cr8(vcpu);
+	if (((sync & HV_SYNC_SREGS) || !vcpu->lapic) &&
+	    !hv_get_sregs(vcpu, &sregs)) {
+		if (sync & HV_SYNC_SREGS)
+			run->sregs = sregs;
+		run->cr8 = sregs.cr8;
+	}
 	run->if_flag = !!(vcpu->rflags & X86_EFLAGS_IF);
 	run->ready_for_interrupt = !vcpu->events.irq_pending &&
 				   hv_ops->interrupt_allowed(vcpu);
@@ -399,7 +411,9 @@ static int hv_run_loop(struct hv_vcpu *vcpu)
  * @vcpu: the vCPU; caller holds vcpu->mutex and is in the VM's mm.
  *
  * Return: 0 with an exit in the run page, -EINTR with HV_EXIT_INTERRUPTED,
- * or a negative errno when the run page asked for something invalid.
+ * a negative errno when the run page asked for something invalid, or
+ * -EBUSY when the backend could not reach the vCPU's state (struct
+ * hv_arch_ops); the guest then stays where it was.
  */
 long hv_vcpu_run(struct hv_vcpu *vcpu)
 {

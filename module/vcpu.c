@@ -174,8 +174,10 @@ static struct hv_segment hv_reset_segment(u32 ar)
  *
  * SDM vol. 3, table 10-1: CS F000:FFF0 with base FFFF0000, data segments
  * read/write, LDTR and TR present, caching off.
+ *
+ * Return: 0, or the backend's -EBUSY (struct hv_arch_ops).
  */
-void hv_reset_sregs(struct hv_vcpu *vcpu)
+int hv_reset_sregs(struct hv_vcpu *vcpu)
 {
 	struct hv_sregs s = {
 		.cs = hv_reset_segment(0x9b),
@@ -194,7 +196,7 @@ void hv_reset_sregs(struct hv_vcpu *vcpu)
 	s.cs.selector = 0xf000;
 	s.cs.base = 0xffff0000;
 	vcpu->osxsave = false;
-	hv_ops->set_sregs(vcpu, &s);
+	return hv_ops->set_sregs(vcpu, &s);
 }
 
 /*
@@ -244,19 +246,35 @@ int hv_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *s)
 	} else {
 		vcpu->apic_base = s->apic_base;
 	}
+	ret = hv_ops->set_sregs(vcpu, s);
+	if (ret)
+		return ret;
 	vcpu->osxsave = s->cr4 & X86_CR4_OSXSAVE;
-	hv_ops->set_sregs(vcpu, s);
 	vcpu->pending.kind = HV_COMPLETE_NONE;
 	return 0;
 }
 
-void hv_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *s)
+/**
+ * hv_get_sregs() - the vCPU's segment, descriptor table and control registers
+ * @vcpu: the vCPU.
+ * @s: filled in; all zero on failure.
+ *
+ * Return: 0, or the backend's -EBUSY (struct hv_arch_ops).
+ */
+int hv_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *s)
 {
+	int ret;
+
 	memset(s, 0, sizeof(*s));
-	hv_ops->get_sregs(vcpu, s);
+	ret = hv_ops->get_sregs(vcpu, s);
+	if (ret) {
+		memset(s, 0, sizeof(*s));
+		return ret;
+	}
 	s->apic_base = vcpu->apic_base;
 	if (vcpu->lapic)
 		s->cr8 = hv_lapic_get_cr8(vcpu);
+	return 0;
 }
 
 static long hv_vcpu_ioctl_xcrs(struct hv_vcpu *vcpu, void __user *argp,
@@ -377,7 +395,10 @@ static long hv_vcpu_ioctl_sregs(struct hv_vcpu *vcpu, void __user *argp,
 	struct hv_sregs s;
 
 	if (!set) {
-		hv_get_sregs(vcpu, &s);
+		int ret = hv_get_sregs(vcpu, &s);
+
+		if (ret)
+			return ret;
 		return copy_to_user(argp, &s, sizeof(s)) ? -EFAULT : 0;
 	}
 	if (copy_from_user(&s, argp, sizeof(s)))
@@ -509,10 +530,11 @@ void hv_vcpu_free(struct hv_vcpu *vcpu)
 static struct hv_vcpu *hv_vcpu_alloc(struct hv_vm *vm, u32 id)
 {
 	struct hv_vcpu *vcpu;
+	int ret = -ENOMEM;
 
 	vcpu = kzalloc(sizeof(*vcpu) + hv_ops->vcpu_size, GFP_KERNEL_ACCOUNT);
 	if (!vcpu)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	vcpu->vm = vm;
 	vcpu->id = id;
 	vcpu->cpu = -1;
@@ -526,11 +548,15 @@ static struct hv_vcpu *hv_vcpu_alloc(struct hv_vm *vm, u32 id)
 	if (hv_cpuid_default(vcpu))
 		goto err_fpu;
 	hv_vcpu_reset(vcpu);
-	if (hv_ops->vcpu_init(vcpu))
+	ret = hv_ops->vcpu_init(vcpu);
+	if (ret)
 		goto err_cpuid;
-	hv_reset_sregs(vcpu);
+	ret = hv_reset_sregs(vcpu);
+	if (ret)
+		goto err_arch;
 	/* vm->lock is held: the irqchip cannot appear in between. */
-	if (vcpu->vm->ioapic && hv_lapic_create(vcpu))
+	ret = vcpu->vm->ioapic ? hv_lapic_create(vcpu) : 0;
+	if (ret)
 		goto err_arch;
 	return vcpu;
 
@@ -544,7 +570,7 @@ err_run:
 	free_page((unsigned long)vcpu->run);
 err_free:
 	kfree(vcpu);
-	return NULL;
+	return ERR_PTR(ret);
 }
 
 /**
@@ -552,7 +578,8 @@ err_free:
  * @vm: the VM (caller's file holds a reference).
  * @id: vCPU id from userspace, checked before anything is allocated.
  *
- * Return: a vCPU file descriptor, or -EINVAL / -EEXIST / -ENOMEM.
+ * Return: a vCPU file descriptor, or -EINVAL / -EEXIST / -ENOMEM, or the
+ * backend's -EBUSY (struct hv_arch_ops).
  */
 int hv_vcpu_create(struct hv_vm *vm, unsigned long id)
 {
@@ -568,8 +595,8 @@ int hv_vcpu_create(struct hv_vm *vm, unsigned long id)
 		goto out;
 	}
 	vcpu = hv_vcpu_alloc(vm, id);
-	if (!vcpu) {
-		fd = -ENOMEM;
+	if (IS_ERR(vcpu)) {
+		fd = PTR_ERR(vcpu);
 		goto out;
 	}
 	kref_get(&vm->kref);

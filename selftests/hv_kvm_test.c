@@ -2,9 +2,11 @@
 /*
  * hv and KVM share the CPU's SVM/VMX (docs/API.md, HV_CREATE_VM): only one
  * of them may have it on at a time, each takes it only while it has VMs,
- * and the loser gets EBUSY without harm to the host. The testbed runs this
- * binary a second time after loading kvm_amd/kvm_intel; without /dev/kvm
- * every test skips.
+ * and the loser gets EBUSY without harm to the host. In VT-x local mode
+ * (hv.vmx_local) hv has VMX on only during each entry and state access, so
+ * KVM may take it while hv has VMs, and hv's vCPUs wait for it to finish.
+ * The testbed runs this binary a second time after loading
+ * kvm_amd/kvm_intel; without /dev/kvm every test skips.
  */
 #include <fcntl.h>
 #include <unistd.h>
@@ -21,12 +23,11 @@ FIXTURE(kvm) {
 	bool kvm_holds_virt;	/* kvm.enable_virt_at_load: KVM owns it always */
 };
 
-/* Since 6.12 KVM may turn SVM/VMX on when it loads, for good. */
-static bool kvm_enables_virt_at_load(void)
+/* A module's bool parameter, from sysfs: false if it is not there. */
+static bool param_set(const char *path)
 {
 	char c = 0;
-	int fd = open("/sys/module/kvm/parameters/enable_virt_at_load",
-		      O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return false;
@@ -34,6 +35,49 @@ static bool kvm_enables_virt_at_load(void)
 		c = 0;
 	close(fd);
 	return c == 'Y' || c == '1';
+}
+
+/* hv's VT-x backend in local mode: VMX on only inside each entry. */
+static bool hv_vmx_local(void)
+{
+	return param_set("/sys/module/hv/parameters/vmx_local");
+}
+
+static GUEST_CODE void guest_done(void)
+{
+	GUEST_DONE();
+}
+
+/*
+ * Local mode: KVM takes VMX beside an hv VM. hv's vCPU can then neither
+ * run (HV_FAIL_VIRT_BUSY) nor show its state (EBUSY), and does both again
+ * once KVM's VM is gone.
+ */
+static void local_mode_takes_turns(struct __test_metadata *_metadata,
+				   int kvm)
+{
+	struct guest_env g = { 0 };
+	struct hv_sregs s;
+	int kvm_vm;
+
+	guest_env_setup(&g, guest_done);
+	kvm_vm = hv_ioctl(kvm, KVM_CREATE_VM, 0);
+	ASSERT_LE(0, kvm_vm) TH_LOG("KVM_CREATE_VM beside an hv VM: %s",
+				    strerror(-kvm_vm));
+	EXPECT_EQ(-EBUSY, hv_vcpu_get_sregs(g.vcpu, &s));
+	vcpu_run_exit(g.vcpu, HV_EXIT_FAIL_ENTRY);
+	EXPECT_EQ(HV_FAIL_VIRT_BUSY, g.run->fail.hw_reason);
+	close(kvm_vm);
+
+	ASSERT_OK(hv_vcpu_get_sregs(g.vcpu, &s));
+	vcpu_done(g.vcpu);
+	guest_env_teardown(&g);
+}
+
+/* Since 6.12 KVM may turn SVM/VMX on when it loads, for good. */
+static bool kvm_enables_virt_at_load(void)
+{
+	return param_set("/sys/module/kvm/parameters/enable_virt_at_load");
 }
 
 FIXTURE_SETUP(kvm)
@@ -89,10 +133,16 @@ TEST_F(kvm, hv_and_kvm_take_turns)
 	ASSERT_EQ(-EBUSY, hv_ioctl(self->dev, HV_CREATE_VM, 0));
 	close(kvm_vm);
 
-	/* And back: hv works again, and now KVM is the one refused. */
+	/* And back: hv works again, and now KVM is the one refused... */
 	vm = hv_ioctl(self->dev, HV_CREATE_VM, 0);
 	ASSERT_LE(0, vm) TH_LOG("HV_CREATE_VM after the KVM VM closed: %s",
 				strerror(-vm));
+	if (hv_vmx_local()) {
+		/* ...but for hv's VT-x local mode, which holds VMX for less. */
+		close(vm);
+		local_mode_takes_turns(_metadata, self->kvm);
+		return;
+	}
 	kvm_vm = hv_ioctl(self->kvm, KVM_CREATE_VM, 0);
 	EXPECT_GT(0, kvm_vm) TH_LOG("KVM created a VM while hv owned SVM/VMX");
 	if (kvm_vm >= 0)

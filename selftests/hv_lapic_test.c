@@ -1086,9 +1086,15 @@ TEST_F(ipi, fixed_shorthand_logical)
 			  irq_log(&self->e, 1).per_vector[want[i].vector])
 			TH_LOG("vCPU 1, vector 0x%x", want[i].vector);
 	}
-	/* And nothing else, but the IPI that ended the AP's wait. */
+	/*
+	 * And nothing else, but the IPI that ended the AP's wait, if the AP
+	 * took it: between the marker's handler and its next HLT it may see
+	 * ap_exit first and stop with interrupts off, the IPI left pending.
+	 */
 	EXPECT_EQ(3, irq_log(&self->e, 0).count);
-	EXPECT_EQ(7, irq_log(&self->e, 1).count);
+	EXPECT_GE(1, irq_log(&self->e, 1).per_vector[IPI_WAKE]);
+	EXPECT_EQ(6 + irq_log(&self->e, 1).per_vector[IPI_WAKE],
+		  irq_log(&self->e, 1).count);
 }
 
 /*

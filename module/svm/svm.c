@@ -545,7 +545,7 @@ static void svm_seg_set(struct svm_vmcb_seg *v, const struct hv_segment *s)
 	v->attrib = s->unusable ? 0 : (ar & 0xff) | (ar >> 4 & 0xf00);
 }
 
-static void svm_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *s)
+static int svm_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *s)
 {
 	const struct svm_vmcb *vmcb = to_vmcb(vcpu);
 	const struct svm_vmcb_save *v = &vmcb->save;
@@ -568,9 +568,10 @@ static void svm_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *s)
 	s->cr4 = v->cr4;
 	s->cr8 = vmcb->ctrl.int_ctl & SVM_V_TPR_MASK;
 	s->efer = v->efer & ~EFER_SVME;	/* the guest has no SVM */
+	return 0;
 }
 
-static void svm_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *s)
+static int svm_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *s)
 {
 	struct svm_vmcb *vmcb = to_vmcb(vcpu);
 	struct svm_vmcb_save *v = &vmcb->save;
@@ -596,9 +597,10 @@ static void svm_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *s)
 	v->efer = s->efer | EFER_SVME;
 	vmcb->ctrl.int_ctl = (vmcb->ctrl.int_ctl & ~SVM_V_TPR_MASK) |
 			     (s->cr8 & SVM_V_TPR_MASK);
+	return 0;
 }
 
-static void svm_set_control(struct hv_vcpu *vcpu, enum hv_ctl reg, u64 val)
+static int svm_set_control(struct hv_vcpu *vcpu, enum hv_ctl reg, u64 val)
 {
 	struct svm_vmcb_save *v = &to_vmcb(vcpu)->save;
 
@@ -613,6 +615,7 @@ static void svm_set_control(struct hv_vcpu *vcpu, enum hv_ctl reg, u64 val)
 		v->efer = val | EFER_SVME;
 		break;
 	}
+	return 0;
 }
 
 static u64 *svm_msr_slot(struct svm_vmcb_save *v, u32 index)

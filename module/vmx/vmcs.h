@@ -176,5 +176,6 @@ static __always_inline int vmx_invvpid(unsigned long ext, u16 vpid)
 int hv_vmx_vmenter(u64 *gprs, bool launched);
 void hv_vmx_vmexit(void);
 void hv_vmx_call_nmi_handler(unsigned long handler);
+void hv_vmx_iret_to_self(void);
 
 #endif /* HV_VMX_VMCS_H */

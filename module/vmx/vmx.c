@@ -3,11 +3,25 @@
  * hv: the Intel VT-x (VMX) backend, with EPT, VPID and unrestricted guest.
  *
  * References are to the Intel SDM, vol. 3C ("VMX"), unless they say
- * otherwise. The VMCS of a vCPU is active on at most one CPU at a time; it
- * is made current there by hv_vcpu_load() (core), which calls
- * vmx_vcpu_load() when the vCPU changed CPU: the old CPU VMCLEARs it first
- * (24.11.1), and every access from an ioctl goes through vmx_get() so that
- * it reads the VMCS of this vCPU, on this CPU.
+ * otherwise. Every VMCS access outside the run path goes through
+ * vmx_get()/vmx_put(), and the run path is vmx_run(), in one of two modes
+ * of VMX operation (docs/ARCHITECTURE.md, "Two ways to hold VMX"):
+ *
+ * - Shared (the default where the kernel exports its CR4 shadow to hv, up
+ *   to 6.18): VMXON on every CPU while VMs exist, CR4.VMXE set through the
+ *   kernel's shadow so that its own CR4 updates keep the bit. The VMCS of
+ *   a vCPU is active on at most one CPU at a time; it is made current
+ *   there by hv_vcpu_load() (core), which calls vmx_vcpu_load() when the
+ *   vCPU changed CPU: the old CPU VMCLEARs it first (24.11.1).
+ *
+ * - Local (module parameter vmx_local; the default on 6.19+, whose CR4
+ *   helpers are the KVM modules' alone): the kernel writes CR4 from its
+ *   shadow, which would then lack VMXE, and clearing CR4.VMXE in VMX
+ *   operation is a #GP (24.8). So hv is in VMX operation only inside
+ *   windows with interrupts off, where the kernel writes no CR4: set VMXE
+ *   behind the shadow, VMXON, VMPTRLD, the work, VMCLEAR, VMXOFF, CR4 back
+ *   (vmx_window_open(), vmx_window_close()). Between windows the VMCS is
+ *   clear: each entry is a VMLAUNCH.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -39,10 +53,17 @@
 /* IA32_VMX_MISC bits 4:0: the preemption timer's TSC shift (A.6) */
 #define VMX_MISC_TIMER_SHIFT	0x1fULL
 
+/* VMLAUNCH/VMRESUME refused: reported as 1 << 32 | VM-instruction error. */
+#define VMX_FAIL_INSN		BIT_ULL(32)
+
 /* VM_EXIT_REASON bit 31: the VM entry failed (27.8). */
 #define VMX_EXIT_FAILED_ENTRY	BIT(31)
 /* Exit qualification / exit interruption information bit 12 (27.2.3). */
 #define VMX_NMI_UNBLOCKED_IRET	BIT(12)
+
+/* The window-exiting controls the core asks for before each entry (25.2). */
+#define VMX_WINDOW_EXITING	(CPU_BASED_INTR_WINDOW_EXITING | \
+				 CPU_BASED_NMI_WINDOW_EXITING)
 
 /* CR0 bits the guest sees from the read shadow; writes to them exit. */
 #define VMX_CR0_HOST_OWNED	(X86_CR0_PE | X86_CR0_PG | X86_CR0_NE | \
@@ -81,7 +102,34 @@ struct vmx_cpu {
 	u64 current_vmcs;		/* physical address, 0 if none */
 	/* the host's syscall MSRs (vmx_syscall_msrs[]): exits keep the guest's */
 	u64 syscall_msr[VMX_NR_SYSCALL_MSRS];
+	/* local mode: CR4 before the open window, VMXE clear */
+	unsigned long window_cr4;
+	unsigned long window_flags;	/* vmx_get(): interrupts before it */
 };
+
+/*
+ * VMX operation local to interrupts-off windows (see the top of this
+ * file). Read-only: chosen at load, on by default where the kernel keeps
+ * its CR4 shadow for KVM (vmx_pick_mode()).
+ */
+static bool vmx_local = !HV_HAS_CR4_SHADOW;
+module_param(vmx_local, bool, 0444);
+MODULE_PARM_DESC(vmx_local,
+		 "VT-x: VMX operation only inside interrupts-off windows, not from the first VM on (default: on where the kernel keeps its CR4 helpers for KVM, 6.19+)");
+
+static DEFINE_STATIC_KEY_FALSE(vmx_local_key);
+
+/*
+ * Host NMIs from NMI exits raised again through the local APIC: where the
+ * kernel keeps its NMI entry for KVM, and in local mode, which stands in
+ * for such kernels where it runs on others.
+ */
+static DEFINE_STATIC_KEY_FALSE(vmx_nmi_apic_key);
+
+static __always_inline bool vmx_is_local(void)
+{
+	return static_branch_unlikely(&vmx_local_key);
+}
 
 static DEFINE_PER_CPU(struct vmx_cpu, vmx_cpu);
 DEFINE_PER_CPU(unsigned int, vmx_vmcs_failures);
@@ -109,6 +157,7 @@ struct vmx_vcpu {
 	u64 vmcs_pa;
 	struct list_head loaded_link;	/* on vmx_cpu.loaded of active_cpu */
 	int active_cpu;			/* where the VMCS is active, or -1 */
+	int host_cpu;			/* local mode: whose host state it holds */
 	bool launched;			/* VMRESUME, not VMLAUNCH */
 	bool flush_tlb;			/* INVEPT before the next entry */
 	u16 vpid;
@@ -120,11 +169,22 @@ struct vmx_vcpu {
 	u32 entry_ctl;
 	u32 intr_state;
 	u32 entry_intr;
+	u64 cr0_shadow;			/* CR0_READ_SHADOW */
+	u64 cr4_shadow;			/* CR4_READ_SHADOW */
 	u64 efer;
 	u64 cr8;
 	u64 cr2;
 	u64 tsc_offset;
 	u64 soft_msr[VMX_NR_SOFT_MSRS];
+
+	/*
+	 * For the next entry, written by vmx_run(): the core queues events
+	 * and windows with interrupts off right before it, where nothing
+	 * else needs the VMCS.
+	 */
+	bool inject;			/* entry_intr, entry_err not written yet */
+	u32 entry_err;
+	u32 windows;			/* interrupt/NMI-window exiting */
 
 	/* the last exit */
 	u32 exit_reason;
@@ -134,7 +194,8 @@ struct vmx_vcpu {
 	unsigned long exit_qual;
 	u64 exit_gpa;
 	u64 exit_rip;
-	bool vmfail;
+	u32 exit_cs_ar;			/* CR accesses in long mode only */
+	u64 fail;			/* no entry: HV_EXIT_FAIL_ENTRY's reason */
 
 	/* host state written to the VMCS, rewritten when it changes */
 	unsigned long host_cr3, host_cr4, host_fs_base;
@@ -145,21 +206,6 @@ struct vmx_vcpu {
 static struct vmx_vcpu *to_vmx(struct hv_vcpu *vcpu)
 {
 	return hv_vcpu_arch(vcpu);
-}
-
-/*
- * The VMCS of this vCPU, current on this CPU, until vmx_put(): for state
- * accesses outside the run loop (which holds the same guarantee).
- */
-static void vmx_get(struct hv_vcpu *vcpu)
-{
-	preempt_disable();
-	hv_vcpu_load(vcpu);
-}
-
-static void vmx_put(void)
-{
-	preempt_enable();
 }
 
 void vmx_vmcs_failed(const char *insn, unsigned long field)
@@ -328,6 +374,32 @@ static void vmx_probe_preempt_timer(void)
 	vmx.pin &= ~PIN_BASED_VMX_PREEMPTION_TIMER;	/* armed per entry */
 }
 
+/*
+ * Local mode where asked for, and always where the kernel keeps its CR4
+ * shadow for KVM: the shared mode needs cr4_set_bits(). Host NMIs through
+ * the APIC where there is no NMI entry, and in local mode where there is
+ * an APIC path.
+ */
+static int vmx_pick_mode(void)
+{
+	bool nmi_apic;
+
+	if (!vmx_local && !HV_HAS_CR4_SHADOW) {
+		pr_info("vmx: vmx_local=0 needs the kernel's CR4 helpers, which it keeps for KVM: VMX operation stays local\n");
+		vmx_local = true;
+	}
+	nmi_apic = !HV_HAS_NMI_ENTRY || (vmx_local && HV_HAS_APIC_SELF_NMI);
+	if (nmi_apic && hv_fred_enabled()) {
+		pr_err("vmx: FRED is on, and this kernel keeps its NMI entry for KVM: hv cannot hand NMIs back to the host; VT-x is unavailable to hv\n");
+		return -EOPNOTSUPP;
+	}
+	if (vmx_local)
+		static_branch_enable(&vmx_local_key);
+	if (nmi_apic)
+		static_branch_enable(&vmx_nmi_apic_key);
+	return 0;
+}
+
 static int vmx_probe(void)
 {
 	u64 basic;
@@ -356,9 +428,15 @@ static int vmx_probe(void)
 	rdmsrq(MSR_IA32_VMX_CR4_FIXED0, vmx.cr4_fixed0);
 	rdmsrq(MSR_IA32_VMX_CR4_FIXED1, vmx.cr4_fixed1);
 	vmx.l1d_flush = vmx_want_l1d_flush();
-	pr_info("vmx: VT-x with EPT, unrestricted guest%s%s\n",
+	ret = vmx_pick_mode();
+	if (ret)
+		return ret;
+	pr_info("vmx: VT-x with EPT, unrestricted guest%s%s%s%s\n",
 		vmx.vpid ? ", VPID" : "",
-		vmx.l1d_flush ? ", L1D flush on entry" : "");
+		vmx.l1d_flush ? ", L1D flush on entry" : "",
+		vmx_local ? "; VMX operation local to each entry (vmx_local)" : "",
+		static_key_enabled(&vmx_nmi_apic_key) ?
+		"; host NMIs through the local APIC" : "");
 	return 0;
 }
 
@@ -445,25 +523,29 @@ static void vmx_hardware_unsetup(void)
  * VMXON (24.7): CR4.VMXE already set means another hypervisor (kvm_intel
  * with VMs, or kvm.enable_virt_at_load) owns VMX on this CPU. The host's
  * CR0 and CR4 must satisfy the fixed bits (24.8), as any running kernel
- * does.
+ * does. In local mode VMXON waits for each window (vmx_window_open()).
  */
 static int vmx_cpu_enable(void)
 {
 	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu);
 	unsigned long cr0 = read_cr0();
+	unsigned long cr4 = vmx_is_local() ? native_read_cr4() :
+			    hv_cr4_read_shadow();
 	int i;
 
-	if (hv_cr4_read_shadow() & X86_CR4_VMXE)
+	if (cr4 & X86_CR4_VMXE)
 		return -EBUSY;
 	if ((cr0 & vmx.cr0_fixed0) != vmx.cr0_fixed0 ||
 	    (cr0 & ~vmx.cr0_fixed1)) {
 		pr_err_once("vmx: host CR0 %#lx violates the VMX fixed bits\n", cr0);
 		return -EIO;
 	}
-	hv_cr4_set_bits(X86_CR4_VMXE);
-	if (vmx_vmxon(__pa(vc->vmxon))) {
-		hv_cr4_clear_bits(X86_CR4_VMXE);
-		return -EBUSY;
+	if (!vmx_is_local()) {
+		hv_cr4_set_bits(X86_CR4_VMXE);
+		if (vmx_vmxon(__pa(vc->vmxon))) {
+			hv_cr4_clear_bits(X86_CR4_VMXE);
+			return -EBUSY;
+		}
 	}
 	vc->current_vmcs = 0;
 	for (i = 0; i < VMX_NR_SYSCALL_MSRS; i++)
@@ -501,13 +583,15 @@ static void vmx_cpu_disable(void)
 	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu);
 	struct vmx_vcpu *vx, *tmp;
 
+	if (vmx_is_local())
+		return;		/* no window is open outside hv's code */
 	list_for_each_entry_safe(vx, tmp, &vc->loaded, loaded_link)
 		vmx_vmcs_clear_here(vx);
 	asm volatile("vmxoff" ::: "cc", "memory");
 	hv_cr4_clear_bits(X86_CR4_VMXE);
 }
 
-/* ---- VMCS set-up ---- */
+/* ---- the current VMCS ---- */
 
 /* Host state that differs between CPUs (26.2.3, 26.5). */
 static void vmx_set_host_cpu_state(int cpu)
@@ -527,13 +611,129 @@ static void vmx_set_host_cpu_state(int cpu)
 	vmcs_writel(HOST_IA32_SYSENTER_ESP, v);
 }
 
+/*
+ * The CR4 a VM exit loads (HOST_CR4): the kernel's, with VMXE set as VMX
+ * operation requires (24.8). In local mode the kernel's shadow lacks VMXE
+ * and may not be exported: the value hv found when it opened the window.
+ */
+static unsigned long vmx_host_cr4(void)
+{
+	if (vmx_is_local())
+		return this_cpu_ptr(&vmx_cpu)->window_cr4 | X86_CR4_VMXE;
+	return hv_cr4_read_shadow();
+}
+
+/**
+ * vmx_window_open() - local mode: VMX operation on this CPU, @vx's VMCS current
+ * @vx: the vCPU.
+ *
+ * Interrupts are off and stay off until vmx_window_close(): the kernel
+ * updates CR4 from its shadow (on a context switch, a TLB flush, in an
+ * IPI), which knows nothing of VMXE, and an NMI handler does not write CR4.
+ * CR4.VMXE already set means another hypervisor (kvm_intel with VMs, or
+ * kvm.enable_virt_at_load) is in VMX operation here: VMXON would fail, and
+ * its VMCS must stay current, so hv keeps out (-EBUSY) until it is gone.
+ *
+ * The VMCS has been clear since the last window (VMLAUNCH next). If that
+ * window was on another CPU, the VMCS's per-CPU host state is rewritten
+ * and the guest's EPT translations on this CPU may be stale
+ * (vmx_vcpu_load() does the same in the shared mode).
+ *
+ * Return: 0, -EBUSY, or -EIO when VMXON or VMPTRLD failed (a bug).
+ */
+static int vmx_window_open(struct vmx_vcpu *vx)
+{
+	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu);
+	int cpu = smp_processor_id();
+	unsigned long cr4;
+
+	lockdep_assert_irqs_disabled();
+	cr4 = native_read_cr4();
+	if (cr4 & X86_CR4_VMXE) {
+		pr_err_ratelimited("vmx: CPU %d is in VMX operation for another hypervisor (kvm_intel?): hv's vCPUs cannot run there until it leaves\n",
+				   cpu);
+		return -EBUSY;
+	}
+	/* VMXON needs CR4.VMXE (24.7); the kernel's shadow never sees it. */
+	hv_write_cr4_irqsoff(cr4 | X86_CR4_VMXE);
+	if (vmx_vmxon(__pa(vc->vmxon)))
+		goto err_cr4;
+	if (vmx_vmptrld(vx->vmcs_pa))
+		goto err_vmxoff;
+	vc->window_cr4 = cr4;
+	if (vx->host_cpu != cpu) {
+		vmx_set_host_cpu_state(cpu);
+		vx->host_cpu = cpu;
+		vx->flush_tlb = true;
+	}
+	return 0;
+
+err_vmxoff:
+	asm volatile("vmxoff" ::: "cc", "memory");
+err_cr4:
+	hv_write_cr4_irqsoff(cr4);
+	pr_err_ratelimited("vmx: VMXON or VMPTRLD failed on CPU %d\n", cpu);
+	return -EIO;
+}
+
+/*
+ * Leave VMX operation again: VMCLEAR writes the VMCS back to memory and
+ * clears its launch state (24.11.3), as is required before VMXOFF, and
+ * VMXOFF precedes clearing CR4.VMXE (24.8).
+ */
+static void vmx_window_close(struct vmx_vcpu *vx)
+{
+	if (vmx_vmclear(vx->vmcs_pa))
+		pr_err_ratelimited("vmx: VMCLEAR failed on CPU %d\n",
+				   smp_processor_id());
+	vx->launched = false;
+	asm volatile("vmxoff" ::: "cc", "memory");
+	hv_write_cr4_irqsoff(this_cpu_ptr(&vmx_cpu)->window_cr4);
+}
+
+/*
+ * The VMCS of this vCPU, current on this CPU, until vmx_put(): for state
+ * accesses outside the run path (which holds the same guarantee). In local
+ * mode a window with interrupts off, which may fail with -EBUSY.
+ */
+static int vmx_get(struct hv_vcpu *vcpu)
+{
+	unsigned long flags;
+	int ret;
+
+	if (vmx_is_local()) {
+		local_irq_save(flags);
+		ret = vmx_window_open(to_vmx(vcpu));
+		if (ret)
+			local_irq_restore(flags);
+		else
+			this_cpu_ptr(&vmx_cpu)->window_flags = flags;
+		return ret;
+	}
+	preempt_disable();
+	hv_vcpu_load(vcpu);
+	return 0;
+}
+
+static void vmx_put(struct hv_vcpu *vcpu)
+{
+	if (vmx_is_local()) {
+		vmx_window_close(to_vmx(vcpu));
+		local_irq_restore(this_cpu_ptr(&vmx_cpu)->window_flags);
+		return;
+	}
+	preempt_enable();
+}
+
+/* ---- VMCS set-up ---- */
+
 /* Host state that is the same everywhere (26.2.3). */
 static void vmx_set_host_state(struct vmx_vcpu *vx)
 {
 	vmcs_writel(HOST_CR0, read_cr0());
 	vx->host_cr3 = __read_cr3();
 	vmcs_writel(HOST_CR3, vx->host_cr3);
-	vx->host_cr4 = hv_cr4_read_shadow();
+	vx->host_cr4 = vmx_host_cr4();
 	vmcs_writel(HOST_CR4, vx->host_cr4);
 	vmcs_write16(HOST_CS_SELECTOR, __KERNEL_CS);
 	vmcs_write16(HOST_SS_SELECTOR, __KERNEL_DS);
@@ -605,6 +805,7 @@ static void vmx_guest_reset(struct hv_vcpu *vcpu)
 	vx->intr_state = 0;
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
 	vx->entry_intr = 0;
+	vx->inject = false;
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
 	memset(vx->soft_msr, 0, sizeof(vx->soft_msr));
 	vx->cr2 = 0;
@@ -622,7 +823,7 @@ static void vmx_vm_destroy(struct hv_vm *vm)
 static int vmx_vcpu_init(struct hv_vcpu *vcpu)
 {
 	struct vmx_vcpu *vx = to_vmx(vcpu);
-	int vpid = 0;
+	int vpid = 0, ret = -ENOMEM;
 
 	if (vmx.vpid) {
 		vpid = ida_alloc_range(&vmx_vpids, 1, 0xffff, GFP_KERNEL);
@@ -630,24 +831,31 @@ static int vmx_vcpu_init(struct hv_vcpu *vcpu)
 			return vpid;
 	}
 	vx->vmcs = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	if (!vx->vmcs) {
-		if (vpid)
-			ida_free(&vmx_vpids, vpid);
-		return -ENOMEM;
-	}
+	if (!vx->vmcs)
+		goto err_vpid;
 	*(u32 *)vx->vmcs = vmx.revision;
 	vx->vmcs_pa = __pa(vx->vmcs);
 	vx->vpid = vpid;
 	vx->active_cpu = -1;
+	vx->host_cpu = -1;
 	INIT_LIST_HEAD(&vx->loaded_link);
 	vx->eptp = vcpu->vm->mmu.root_pa | VMX_EPTP_PWL_4 | VMX_EPTP_MT_WB;
 
-	vmx_get(vcpu);
+	ret = vmx_get(vcpu);
+	if (ret)
+		goto err_vmcs;
 	vmx_set_controls(vx);
 	vmx_set_host_state(vx);
 	vmx_guest_reset(vcpu);
-	vmx_put();
+	vmx_put(vcpu);
 	return 0;
+
+err_vmcs:
+	free_page((unsigned long)vx->vmcs);
+err_vpid:
+	if (vpid)
+		ida_free(&vmx_vpids, vpid);
+	return ret;
 }
 
 static void vmx_vcpu_destroy(struct hv_vcpu *vcpu)
@@ -670,9 +878,8 @@ static void vmx_vcpu_destroy(struct hv_vcpu *vcpu)
  * A CPU the vCPU did not just run on may hold stale EPT translations of
  * this VM: flush them before the first entry here.
  */
-static void vmx_vcpu_load(struct hv_vcpu *vcpu, int cpu)
+static void vmx_vmcs_load(struct vmx_vcpu *vx, int cpu)
 {
-	struct vmx_vcpu *vx = to_vmx(vcpu);
 	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu);
 	int old = READ_ONCE(vx->active_cpu);
 	bool moved = old != cpu;
@@ -698,6 +905,15 @@ static void vmx_vcpu_load(struct hv_vcpu *vcpu, int cpu)
 	}
 	if (moved)
 		vmx_set_host_cpu_state(cpu);
+}
+
+/* Local mode: the VMCS is made current by each window instead. */
+static void vmx_vcpu_load(struct hv_vcpu *vcpu, int cpu)
+{
+	struct vmx_vcpu *vx = to_vmx(vcpu);
+
+	if (!vmx_is_local())
+		vmx_vmcs_load(vx, cpu);
 	/* Exits clear IA32_DEBUGCTL (27.5.1): what to put back. */
 	vx->host_debugctl = get_debugctlmsr();
 	/* Another guest ran here: it must not steer this one's branches. */
@@ -763,13 +979,14 @@ static const size_t vmx_seg_offsets[] = {
 	offsetof(struct hv_sregs, ldt), offsetof(struct hv_sregs, tr),
 };
 
-static void vmx_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *s)
+static int vmx_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *s)
 {
 	struct vmx_vcpu *vx = to_vmx(vcpu);
-	unsigned long cr0;
-	int i;
+	int i, ret;
 
-	vmx_get(vcpu);
+	ret = vmx_get(vcpu);
+	if (ret)
+		return ret;
 	for (i = 0; i < ARRAY_SIZE(vmx_seg_fields); i++)
 		vmx_seg_get(vmx_seg_fields[i],
 			    (void *)s + vmx_seg_offsets[i]);
@@ -777,15 +994,15 @@ static void vmx_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *s)
 	s->gdt.limit = vmcs_read32(GUEST_GDTR_LIMIT);
 	s->idt.base = vmcs_readl(GUEST_IDTR_BASE);
 	s->idt.limit = vmcs_read32(GUEST_IDTR_LIMIT);
-	cr0 = vmcs_readl(GUEST_CR0);
-	s->cr0 = (cr0 & ~VMX_CR0_HOST_OWNED) |
-		 (vmcs_readl(CR0_READ_SHADOW) & VMX_CR0_HOST_OWNED);
+	s->cr0 = (vmcs_readl(GUEST_CR0) & ~VMX_CR0_HOST_OWNED) |
+		 (vx->cr0_shadow & VMX_CR0_HOST_OWNED);
 	s->cr3 = vmcs_readl(GUEST_CR3);
-	s->cr4 = vmcs_readl(CR4_READ_SHADOW);
-	vmx_put();
+	vmx_put(vcpu);
+	s->cr4 = vx->cr4_shadow;
 	s->cr2 = vx->cr2;
 	s->cr8 = vx->cr8;
 	s->efer = vx->efer;
+	return 0;
 }
 
 /*
@@ -793,19 +1010,24 @@ static void vmx_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *s)
  * disabled for the guest's sake; PE and PG may be clear with unrestricted
  * guest (26.3.1.1). The guest reads its own value from the shadow.
  */
-static void vmx_write_cr0(u64 cr0)
+static void vmx_write_cr0(struct vmx_vcpu *vx, u64 cr0)
 {
 	u64 fixed0 = vmx.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
 	u64 hw = ((cr0 | fixed0) & vmx.cr0_fixed1) &
 		 ~(X86_CR0_CD | X86_CR0_NW);
 
+	vx->cr0_shadow = cr0;
 	vmcs_writel(CR0_READ_SHADOW, cr0);
 	vmcs_writel(GUEST_CR0, hw);
 }
 
-/* CR4.VMXE is set while in VMX non-root operation; the guest never sees it. */
-static void vmx_write_cr4(u64 cr4)
+/*
+ * CR4.VMXE is set while in VMX non-root operation; the guest never sees it.
+ * Every CR4 bit is owned by hv, so the shadow is the guest's whole CR4.
+ */
+static void vmx_write_cr4(struct vmx_vcpu *vx, u64 cr4)
 {
+	vx->cr4_shadow = cr4;
 	vmcs_writel(CR4_READ_SHADOW, cr4);
 	vmcs_writel(GUEST_CR4, (cr4 | vmx.cr4_fixed0) & vmx.cr4_fixed1);
 }
@@ -830,14 +1052,15 @@ static void vmx_write_efer(struct vmx_vcpu *vx, u64 efer)
  * from the VMCS at entry (26.3.2.4), so a CR0/CR3/CR4 change by hv loads
  * them as a MOV to CR3 would. Read before vmx_get(): guest reads sleep.
  */
-static bool vmx_read_pdptrs(struct hv_vcpu *vcpu, u64 cr0, u64 cr3, u64 cr4,
-			    u64 efer, u64 pdptr[4])
+static bool vmx_pae_paging(u64 cr0, u64 cr4, u64 efer)
 {
-	if (!(cr0 & X86_CR0_PG) || !(cr4 & X86_CR4_PAE) || (efer & EFER_LMA))
-		return false;
+	return (cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !(efer & EFER_LMA);
+}
+
+static void vmx_read_pdptrs(struct hv_vcpu *vcpu, u64 cr3, u64 pdptr[4])
+{
 	if (hv_guest_read(vcpu->vm, cr3 & ~0x1fULL, pdptr, 4 * sizeof(u64)))
 		memset(pdptr, 0, 4 * sizeof(u64));
-	return true;
 }
 
 static void vmx_write_pdptrs(const u64 pdptr[4])
@@ -848,15 +1071,18 @@ static void vmx_write_pdptrs(const u64 pdptr[4])
 	vmcs_write64(GUEST_PDPTR3, pdptr[3]);
 }
 
-static void vmx_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *s)
+static int vmx_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *s)
 {
 	struct vmx_vcpu *vx = to_vmx(vcpu);
-	bool pae;
+	bool pae = vmx_pae_paging(s->cr0, s->cr4, s->efer);
 	u64 pdptr[4];
-	int i;
+	int i, ret;
 
-	pae = vmx_read_pdptrs(vcpu, s->cr0, s->cr3, s->cr4, s->efer, pdptr);
-	vmx_get(vcpu);
+	if (pae)
+		vmx_read_pdptrs(vcpu, s->cr3, pdptr);
+	ret = vmx_get(vcpu);
+	if (ret)
+		return ret;
 	for (i = 0; i < ARRAY_SIZE(vmx_seg_fields); i++)
 		vmx_seg_set(vmx_seg_fields[i],
 			    (const void *)s + vmx_seg_offsets[i]);
@@ -864,47 +1090,52 @@ static void vmx_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *s)
 	vmcs_write32(GUEST_GDTR_LIMIT, s->gdt.limit);
 	vmcs_writel(GUEST_IDTR_BASE, s->idt.base);
 	vmcs_write32(GUEST_IDTR_LIMIT, s->idt.limit);
-	vmx_write_cr0(s->cr0);
+	vmx_write_cr0(vx, s->cr0);
 	vmcs_writel(GUEST_CR3, s->cr3);
-	vmx_write_cr4(s->cr4);
+	vmx_write_cr4(vx, s->cr4);
 	vmx_write_efer(vx, s->efer);
 	if (pae)
 		vmx_write_pdptrs(pdptr);
-	vmx_put();
+	vmx_put(vcpu);
 	vx->cr2 = s->cr2;
 	vx->cr8 = s->cr8;
+	return 0;
 }
 
 /*
  * EFER alone never starts PAE paging (LMA changes only with CR0.PG, which
  * the CR0 write that comes first handles); CR0 and CR4 writes may.
  */
-static void vmx_set_control(struct hv_vcpu *vcpu, enum hv_ctl reg, u64 val)
+static int vmx_set_control(struct hv_vcpu *vcpu, enum hv_ctl reg, u64 val)
 {
 	struct vmx_vcpu *vx = to_vmx(vcpu);
-	u64 cr0, cr3, cr4, pdptr[4];
-	bool pae;
+	u64 cr0 = reg == HV_CTL_CR0 ? val : vx->cr0_shadow;
+	u64 cr4 = reg == HV_CTL_CR4 ? val : vx->cr4_shadow;
+	bool pae = reg != HV_CTL_EFER && vmx_pae_paging(cr0, cr4, vx->efer);
+	u64 cr3, pdptr[4];
+	int ret;
 
-	vmx_get(vcpu);
-	if (reg == HV_CTL_EFER) {
-		vmx_write_efer(vx, val);
-		vmx_put();
-		return;
+	if (pae) {
+		ret = vmx_get(vcpu);
+		if (ret)
+			return ret;
+		cr3 = vmcs_readl(GUEST_CR3);
+		vmx_put(vcpu);
+		vmx_read_pdptrs(vcpu, cr3, pdptr);
 	}
-	cr0 = reg == HV_CTL_CR0 ? val : vmcs_readl(CR0_READ_SHADOW);
-	cr4 = reg == HV_CTL_CR4 ? val : vmcs_readl(CR4_READ_SHADOW);
-	cr3 = vmcs_readl(GUEST_CR3);
-	vmx_put();
-	pae = vmx_read_pdptrs(vcpu, cr0, cr3, cr4, vx->efer, pdptr);
-
-	vmx_get(vcpu);
-	if (reg == HV_CTL_CR0)
-		vmx_write_cr0(val);
+	ret = vmx_get(vcpu);
+	if (ret)
+		return ret;
+	if (reg == HV_CTL_EFER)
+		vmx_write_efer(vx, val);
+	else if (reg == HV_CTL_CR0)
+		vmx_write_cr0(vx, val);
 	else
-		vmx_write_cr4(val);
+		vmx_write_cr4(vx, val);
 	if (pae)
 		vmx_write_pdptrs(pdptr);
-	vmx_put();
+	vmx_put(vcpu);
+	return 0;
 }
 
 /* Guest MSRs in the VMCS (24.4.1) */
@@ -944,9 +1175,12 @@ static int vmx_get_msr(struct hv_vcpu *vcpu, u32 index, u64 *data)
 	} else if (soft >= 0) {
 		*data = vx->soft_msr[soft];
 	} else if (field) {
-		vmx_get(vcpu);
+		int ret = vmx_get(vcpu);
+
+		if (ret)
+			return ret;
 		*data = __vmcs_read(field);
-		vmx_put();
+		vmx_put(vcpu);
 	} else {
 		return -ENOENT;
 	}
@@ -962,22 +1196,24 @@ static int vmx_set_msr(struct hv_vcpu *vcpu, u32 index, u64 data)
 {
 	struct vmx_vcpu *vx = to_vmx(vcpu);
 	unsigned long field = vmx_msr_field(index);
-	int soft = vmx_soft_msr(index);
+	int soft = vmx_soft_msr(index), ret;
 
 	if (soft >= 0) {
 		vx->soft_msr[soft] = data;
 		return 0;
 	}
+	if (!field && index != MSR_IA32_TSC)
+		return -ENOENT;
+	ret = vmx_get(vcpu);
+	if (ret)
+		return ret;
 	if (index == MSR_IA32_TSC) {
 		vx->tsc_offset = data - rdtsc();
-		field = TSC_OFFSET;
-		data = vx->tsc_offset;
+		vmcs_write64(TSC_OFFSET, vx->tsc_offset);
+	} else {
+		__vmcs_write(field, data);
 	}
-	if (!field)
-		return -ENOENT;
-	vmx_get(vcpu);
-	__vmcs_write(field, data);
-	vmx_put();
+	vmx_put(vcpu);
 	return 0;
 }
 
@@ -1016,7 +1252,8 @@ static bool vmx_exc_has_error(u8 vector)
 
 /*
  * Event injection (26.6): the error code is delivered exactly when the CPU
- * would push one, which is never in real mode (26.2.1.3).
+ * would push one, which is never in real mode (26.2.1.3). vmx_run() writes
+ * it to the VMCS.
  */
 static void vmx_inject(struct hv_vcpu *vcpu, enum hv_event_kind kind,
 		       u8 vector, bool has_error, u32 error)
@@ -1030,12 +1267,12 @@ static void vmx_inject(struct hv_vcpu *vcpu, enum hv_event_kind kind,
 	u32 info = vector | type[kind] | INTR_INFO_VALID_MASK;
 
 	if (kind == HV_INJECT_EXCEPTION && vmx_exc_has_error(vector) &&
-	    (vmcs_readl(CR0_READ_SHADOW) & X86_CR0_PE)) {
+	    (vx->cr0_shadow & X86_CR0_PE)) {
 		info |= INTR_INFO_DELIVER_CODE_MASK;
-		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, has_error ? error : 0);
+		vx->entry_err = has_error ? error : 0;
 	}
 	vx->entry_intr = info;
-	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
+	vx->inject = true;
 }
 
 /* The VMCS holds what vx->intr_state says from the exit on: keep it so. */
@@ -1058,14 +1295,27 @@ static void vmx_set_cpu_ctl(struct vmx_vcpu *vx, u32 ctl)
 /*
  * Interrupt- and NMI-window exiting (25.2): the exit comes as soon as the
  * guest could take the event; the NMI window also waits for the guest's
- * IRET from an NMI handler (virtual-NMI blocking).
+ * IRET from an NMI handler (virtual-NMI blocking). For the next entry
+ * only: the core asks again before each one.
  */
 static void vmx_request_window(struct hv_vcpu *vcpu, bool nmi)
 {
-	struct vmx_vcpu *vx = to_vmx(vcpu);
+	to_vmx(vcpu)->windows |= nmi ? CPU_BASED_NMI_WINDOW_EXITING :
+				       CPU_BASED_INTR_WINDOW_EXITING;
+}
 
-	vmx_set_cpu_ctl(vx, vx->cpu_ctl | (nmi ? CPU_BASED_NMI_WINDOW_EXITING :
-					   CPU_BASED_INTR_WINDOW_EXITING));
+/* What the core queued for this entry: vmx_inject(), vmx_request_window(). */
+static void vmx_write_events(struct vmx_vcpu *vx)
+{
+	if (vx->inject) {
+		vx->inject = false;
+		if (vx->entry_intr & INTR_INFO_DELIVER_CODE_MASK)
+			vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE,
+				     vx->entry_err);
+		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, vx->entry_intr);
+	}
+	vmx_set_cpu_ctl(vx, (vx->cpu_ctl & ~VMX_WINDOW_EXITING) | vx->windows);
+	vx->windows = 0;
 }
 
 /*
@@ -1084,13 +1334,12 @@ static void vmx_reinject(struct vmx_vcpu *vx)
 	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
 		return;
 	if (info & INTR_INFO_DELIVER_CODE_MASK)
-		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE,
-			     vmcs_read32(IDT_VECTORING_ERROR_CODE));
+		vx->entry_err = vmcs_read32(IDT_VECTORING_ERROR_CODE);
 	/* An NMI being delivered was not blocking NMIs yet. */
 	if (type == INTR_TYPE_NMI_INTR)
 		vmx_set_intr_state(vx, vx->intr_state & ~GUEST_INTR_STATE_NMI);
 	vx->entry_intr = info & ~INTR_INFO_UNBLOCK_NMI;
-	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, vx->entry_intr);
+	vx->inject = true;
 }
 
 /*
@@ -1131,7 +1380,7 @@ static void vmx_track_nmi_blocking(struct hv_vcpu *vcpu)
  */
 static void vmx_prepare_host(struct vmx_vcpu *vx, u16 *seg)
 {
-	unsigned long cr3 = __read_cr3(), cr4 = hv_cr4_read_shadow();
+	unsigned long cr3 = __read_cr3(), cr4 = vmx_host_cr4();
 	unsigned long fs_base;
 
 	if (unlikely(cr3 != vx->host_cr3)) {
@@ -1267,6 +1516,7 @@ static void vmx_sync_to_vmcs(struct hv_vcpu *vcpu, struct vmx_vcpu *vx)
 		vmx_set_intr_state(vx, vx->intr_state &
 				   ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
 	vmx_arm_preempt_timer(vcpu, vx);
+	vmx_write_events(vx);
 	if (vx->flush_tlb) {
 		vx->flush_tlb = false;
 		if (vmx_invept(vmx.invept_type, vx->eptp))
@@ -1284,12 +1534,36 @@ static void vmx_read_exit(struct hv_vcpu *vcpu, struct vmx_vcpu *vx)
 		       vmcs_read32(IDT_VECTORING_INFO_FIELD);
 	if ((vx->exit_reason & 0xffff) == EXIT_REASON_EPT_VIOLATION)
 		vx->exit_gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
+	/* The operand size of a MOV to CR (vmx_exit_cr()). */
+	if ((vx->exit_reason & 0xffff) == EXIT_REASON_CR_ACCESS &&
+	    (vx->efer & EFER_LMA))
+		vx->exit_cs_ar = vmcs_read32(GUEST_CS_AR_BYTES);
 	vx->intr_state = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 	vx->entry_intr = vmcs_read32(VM_ENTRY_INTR_INFO_FIELD);
 	vcpu->rip = vmcs_readl(GUEST_RIP);
 	vcpu->gprs[HV_RSP] = vmcs_readl(GUEST_RSP);
 	vcpu->rflags = vmcs_readl(GUEST_RFLAGS);
 	vx->exit_rip = vcpu->rip;
+}
+
+/*
+ * An NMI that ended the guest was not delivered to the host, and NMIs stay
+ * blocked after such an exit (SDM vol. 3C, "NMI Exiting" and "Updating
+ * Non-Register State"). The kernel's NMI entry is called through an
+ * interrupt frame whose IRET ends the blocking. Without it, the NMI is sent
+ * to this CPU again through the local APIC, where it waits while NMIs are
+ * blocked, and an IRET to self ends the blocking (SDM vol. 3A, "NMI
+ * Handling While Processing an NMI"): the host's handler runs right there,
+ * through the IDT, with interrupts still off.
+ */
+static void vmx_host_nmi(void)
+{
+	if (static_branch_unlikely(&vmx_nmi_apic_key)) {
+		hv_apic_self_nmi();
+		hv_vmx_iret_to_self();
+	} else {
+		hv_vmx_call_nmi_handler((unsigned long)hv_host_nmi_entry);
+	}
 }
 
 /* NMIs and machine checks that ended the guest are the host's (27.1). */
@@ -1303,24 +1577,25 @@ static void vmx_handle_host_events(struct vmx_vcpu *vx)
 		hv_host_machine_check();
 	} else if (basic == EXIT_REASON_EXCEPTION_NMI) {
 		if (type == (INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR))
-			hv_vmx_call_nmi_handler((unsigned long)hv_host_nmi_entry);
+			vmx_host_nmi();
 		else if ((info & INTR_INFO_VECTOR_MASK) == X86_TRAP_MC)
 			hv_host_machine_check();
 	}
 }
 
-static void vmx_run(struct hv_vcpu *vcpu)
+static void vmx_enter(struct hv_vcpu *vcpu, struct vmx_vcpu *vx)
 {
-	struct vmx_vcpu *vx = to_vmx(vcpu);
 	u64 host_kgs = 0;
 	u16 seg[4];
+	bool failed;
 
+	vx->fail = 0;
 	vmx_prepare_host(vx, seg);
 	vmx_sync_to_vmcs(vcpu, vx);
 	/* No VMREAD/VMWRITE failed since this vCPU's state was last written. */
-	vx->vmfail = this_cpu_read(vmx_vmcs_failures);
-	if (unlikely(vx->vmfail)) {
+	if (unlikely(this_cpu_read(vmx_vmcs_failures))) {
 		this_cpu_write(vmx_vmcs_failures, 0);
+		vx->fail = VMX_FAIL_INSN | vmcs_read32(VM_INSTRUCTION_ERROR);
 		return;
 	}
 	if (native_read_cr2() != vx->cr2)
@@ -1330,7 +1605,7 @@ static void vmx_run(struct hv_vcpu *vcpu)
 		vmx_l1d_flush();
 	hv_guest_xstate_load(vcpu);
 
-	vx->vmfail = hv_vmx_vmenter(vcpu->gprs, vx->launched);
+	failed = hv_vmx_vmenter(vcpu->gprs, vx->launched);
 
 	hv_guest_xstate_put(vcpu);
 	vx->cr2 = native_read_cr2();
@@ -1338,17 +1613,43 @@ static void vmx_run(struct hv_vcpu *vcpu)
 	if (vx->host_debugctl)
 		update_debugctlmsr(vx->host_debugctl);
 	vmx_restore_host(seg);
-	if (unlikely(vx->vmfail))
+	if (unlikely(failed)) {
+		vx->fail = VMX_FAIL_INSN | vmcs_read32(VM_INSTRUCTION_ERROR);
 		return;
+	}
 
 	vx->launched = true;
 	vmx_read_exit(vcpu, vx);
 	vmx_handle_host_events(vx);
-	/* Windows are re-requested by the core before every entry. */
-	vmx_set_cpu_ctl(vx, vx->cpu_ctl & ~(CPU_BASED_INTR_WINDOW_EXITING |
-					    CPU_BASED_NMI_WINDOW_EXITING));
 	vmx_reinject(vx);
 	vmx_track_nmi_blocking(vcpu);
+}
+
+/*
+ * One guest entry, interrupts off (hv_enter_guest()). In local mode all of
+ * it is one window: the events the core queued a moment ago are written,
+ * the guest runs, its exit is read and the VMCS is clear again before
+ * interrupts are back on. The window costs a VMXON, VMPTRLD, VMCLEAR and
+ * VMXOFF per entry, hundreds of cycles or more each on hardware; handling
+ * the simple exits (interrupts, CPUID, the preemption timer) inside the
+ * window, without going back through the core, would save most of them.
+ */
+static void vmx_run(struct hv_vcpu *vcpu)
+{
+	struct vmx_vcpu *vx = to_vmx(vcpu);
+	int ret;
+
+	if (!vmx_is_local()) {
+		vmx_enter(vcpu, vx);
+		return;
+	}
+	ret = vmx_window_open(vx);
+	if (ret) {
+		vx->fail = ret == -EBUSY ? HV_FAIL_VIRT_BUSY : VMX_FAIL_INSN;
+		return;
+	}
+	vmx_enter(vcpu, vx);
+	vmx_window_close(vx);
 }
 
 /* ---- exits ---- */
@@ -1427,9 +1728,12 @@ static int vmx_exit_wrmsr(struct hv_vcpu *vcpu)
 /* Triple fault: the core resets the registers, this the rest of the VMCS. */
 static int vmx_exit_triple_fault(struct hv_vcpu *vcpu)
 {
-	vmx_get(vcpu);
+	int ret = vmx_get(vcpu);
+
+	if (ret)
+		return ret;
 	vmx_guest_reset(vcpu);
-	vmx_put();
+	vmx_put(vcpu);
 	return hv_exit_shutdown(vcpu);
 }
 
@@ -1449,16 +1753,12 @@ static int vmx_exit_io(struct hv_vcpu *vcpu)
 	return hv_exit_io(vcpu, &io);
 }
 
+/* CS.L (bit 13 of the access rights, 24.4.1), read at the exit. */
 static bool vmx_64bit_code(struct hv_vcpu *vcpu)
 {
-	bool l;
+	struct vmx_vcpu *vx = to_vmx(vcpu);
 
-	if (!(to_vmx(vcpu)->efer & EFER_LMA))
-		return false;
-	vmx_get(vcpu);
-	l = vmcs_read32(GUEST_CS_AR_BYTES) & BIT(13);
-	vmx_put();
-	return l;
+	return (vx->efer & EFER_LMA) && (vx->exit_cs_ar & BIT(13));
 }
 
 /* CR8 is the TPR: 4 bits, more is #GP (SDM vol. 3, 11.8.6.1). */
@@ -1490,7 +1790,7 @@ static int vmx_exit_cr(struct hv_vcpu *vcpu)
 {
 	unsigned long q = to_vmx(vcpu)->exit_qual;
 	int cr = q & 15, type = (q >> 4) & 3, gpr = (q >> 8) & 15;
-	u64 next = vmx_next_rip(vcpu), cr0, val;
+	u64 next = vmx_next_rip(vcpu), cr0 = to_vmx(vcpu)->cr0_shadow, val;
 
 	if (cr == 8 && type < 2)
 		return vmx_exit_cr8(vcpu, type == 0, gpr);
@@ -1502,9 +1802,6 @@ static int vmx_exit_cr(struct hv_vcpu *vcpu)
 	}
 	if (type == 1)
 		return hv_exit_unhandled(vcpu, to_vmx(vcpu)->exit_reason, q, 0);
-	vmx_get(vcpu);
-	cr0 = vmcs_readl(CR0_READ_SHADOW);
-	vmx_put();
 	if (type == 2)
 		val = cr0 & ~X86_CR0_TS;
 	else
@@ -1573,21 +1870,13 @@ static const vmx_exit_fn vmx_exit_handlers[] = {
 	[EXIT_REASON_VMFUNC]			= hv_exit_ud,
 };
 
-/* VMLAUNCH/VMRESUME refused: reported as 1 << 32 | VM-instruction error. */
-#define VMX_FAIL_INSN		BIT_ULL(32)
-
 static int vmx_handle_exit(struct hv_vcpu *vcpu)
 {
 	struct vmx_vcpu *vx = to_vmx(vcpu);
 	u32 basic = vx->exit_reason & 0xffff;
-	u64 err;
 
-	if (unlikely(vx->vmfail)) {
-		vmx_get(vcpu);
-		err = vmcs_read32(VM_INSTRUCTION_ERROR);
-		vmx_put();
-		return hv_exit_fail_entry(vcpu, VMX_FAIL_INSN | err);
-	}
+	if (unlikely(vx->fail))
+		return hv_exit_fail_entry(vcpu, vx->fail);
 	if (vx->exit_reason & VMX_EXIT_FAILED_ENTRY)
 		return vmx_exit_failed_entry(vcpu);
 	if (basic < ARRAY_SIZE(vmx_exit_handlers) && vmx_exit_handlers[basic])

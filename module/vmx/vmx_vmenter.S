@@ -121,3 +121,28 @@ SYM_FUNC_START(hv_vmx_call_nmi_handler)
 	leave
 	RET
 SYM_FUNC_END(hv_vmx_call_nmi_handler)
+
+/*
+ * void hv_vmx_iret_to_self(void)
+ *
+ * End the NMI blocking an NMI exit left behind, without an NMI handler to
+ * return from: IRET unblocks NMIs whatever frame it pops (SDM vol. 3A,
+ * "NMI Handling While Processing an NMI"). The frame returns here, to the
+ * next instruction, with this stack, flags and code segment, as the
+ * kernel's iret_to_self() does. An NMI pending meanwhile is taken right
+ * after the IRET. objtool counts an IRET inside a function as popping the
+ * five words pushed before it.
+ */
+SYM_FUNC_START(hv_vmx_iret_to_self)
+	mov %ss, %eax
+	push %rax
+	push %rsp
+	addq $8, (%rsp)		/* RSP as it was before the SS push */
+	pushf
+	mov %cs, %eax
+	push %rax
+	push $.Liret_done
+	iretq
+.Liret_done:
+	RET
+SYM_FUNC_END(hv_vmx_iret_to_self)

@@ -350,7 +350,8 @@ build_initramfs() {
 	install -m 755 "$TESTBED/init.sh" "$root/init"
 	[ -f "$HV_KO" ] && cp "$HV_KO" "$root/hv/hv.ko"
 	if [ "$mode" != noept ]; then
-		install -m 755 "$TESTBED/smoke.sh" "$TESTBED/linux.sh" "$root/hv/"
+		install -m 755 "$TESTBED/smoke.sh" "$TESTBED/linux.sh" \
+			"$TESTBED/host_nmi.sh" "$root/hv/"
 		[ -x "$(hvctl_path)" ] && install_elf "$(hvctl_path)" "$root" hv/bin/hvctl
 		cp "$BUILD"/guests/*.bin "$BUILD/guests/multiboot.elf" "$root/hv/guests/"
 	fi

@@ -418,6 +418,13 @@ struct hv_vcpu_stats {
 #define HV_IO_IN		0
 #define HV_IO_OUT		1
 
+/*
+ * @fail.hw_reason: the hardware's reason (an SVM exit code; a VMX exit
+ * reason; 1 << 32 | the VM-instruction error of a VMLAUNCH/VMRESUME that
+ * failed), or one of hv's own:
+ */
+#define HV_FAIL_VIRT_BUSY	0x200000000ULL	/* another hypervisor holds the CPU's VT-x */
+
 /* @internal.suberror */
 #define HV_INTERNAL_UNHANDLED_EXIT	1	/* @data[0] is the raw exit code */
 #define HV_INTERNAL_EMULATION		2	/* instruction hv cannot complete */
@@ -463,8 +470,9 @@ struct hv_vcpu_stats {
  * @hypercall: HV_EXIT_HYPERCALL: @hypercall.nr (RAX), @hypercall.args
  *	(RBX, RCX, RDX, RSI, RDI, R8); @hypercall.ret is loaded into RAX at the
  *	next HV_VCPU_RUN. RIP is already past the instruction.
- * @fail: HV_EXIT_FAIL_ENTRY: @fail.hw_reason, the raw hardware exit code or
- *	VM-instruction error; @fail.cpu, the host CPU.
+ * @fail: HV_EXIT_FAIL_ENTRY: @fail.hw_reason, the raw hardware exit code,
+ *	1 << 32 | VM-instruction error, or HV_FAIL_VIRT_BUSY; @fail.cpu, the
+ *	host CPU.
  * @internal: HV_EXIT_INTERNAL_ERROR: @internal.suberror
  *	(HV_INTERNAL_*), @internal.ndata valid words at @internal.data (for an
  *	unhandled exit: raw exit code, exit information 1 and 2).
