@@ -394,6 +394,12 @@ void hv_machine_stop(struct hv_machine *machine);
 /* "poweroff", "reset", ...; "unknown" for values out of range. */
 const char *hv_machine_end_name(uint32_t end);
 /*
+ * libhv on KVM: a KVM_EXIT_INTERNAL_ERROR suberror
+ * that hv has no HV_INTERNAL_* for is this plus KVM's KVM_INTERNAL_ERROR_*
+ * number, with KVM's data words (docs/KVM.md).
+ */
+#define HV_INTERNAL_KVM_BASE	0x100
+/*
  * What an HV_EXIT_INTERNAL_ERROR's suberror (HV_INTERNAL_*) means, in words
  * ("unhandled exit", ...); "unknown" for values libhv does not know.
  */
