@@ -2,7 +2,8 @@
 /*
  * libhv's accelerators: the kernel interfaces the public API runs on. Each
  * is one const struct libhv_backend_ops (backend_hv.c: /dev/hv, the hv
- * module). hv_open() picks one and the handles carry it; the rest of libhv calls through it and never asks which one it
+ * module; backend_kvm.c: /dev/kvm). hv_open() picks one and the handles
+ * carry it; the rest of libhv calls through it and never asks which one it
  * has.
  *
  * Conventions for every op: the public function has checked its handle and
@@ -109,5 +110,26 @@ struct libhv_backend_ops {
 };
 
 extern const struct libhv_backend_ops libhv_backend_hv;
+extern const struct libhv_backend_ops libhv_backend_kvm;
+
+/* The environment variable that picks the accelerator of hv_open(NULL). */
+#define LIBHV_ACCEL_ENV		"HV_ACCEL"
+
+/*
+ * The accelerator HV_ACCEL names: NULL or "" is hv, otherwise the backend
+ * whose @name it is; -EINVAL (with a detail) for anything else.
+ */
+int libhv_accel_by_name(const char *name, const struct libhv_backend_ops **ops);
+
+/*
+ * The accelerator of a device hv_open() was given by path: KVM for
+ * /dev/kvm's character device (misc 10:232, whatever its path), hv for
+ * anything else (whose ioctls then tell whether it is hv).
+ */
+const struct libhv_backend_ops *libhv_accel_of_device(const struct stat *st);
+
+/* /dev/kvm's device number (Documentation/admin-guide/devices.txt). */
+#define LIBHV_KVM_MAJOR		10
+#define LIBHV_KVM_MINOR		232
 
 #endif /* LIBHV_BACKEND_H */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The device handle: open (the accelerator: backend.h), the API version and capability checks, and the system-wide queries
+ * The device handle: which accelerator (hv or KVM, backend.h), open, the
+ * API version and capability checks, and the system-wide queries
  * (capabilities, default CPUID, MSR list).
  */
 #include <errno.h>
@@ -8,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sys/sysmacros.h>
 
 #include "backend.h"
 
@@ -63,16 +66,71 @@ static int open_error(const struct libhv_backend_ops *ops, const char *path, int
 	return libhv_error(-err, "cannot open %s: %s", path, strerror(err));
 }
 
+int libhv_accel_by_name(const char *name, const struct libhv_backend_ops **ops)
+{
+	static const struct libhv_backend_ops *const all[] = {
+		&libhv_backend_hv, &libhv_backend_kvm,
+	};
+
+	if (!name || !name[0]) {
+		*ops = &libhv_backend_hv;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if (!strcmp(name, all[i]->name)) {
+			*ops = all[i];
+			return 0;
+		}
+	}
+	return libhv_error(-EINVAL, "%s=%s: unknown accelerator (hv or kvm)",
+			   LIBHV_ACCEL_ENV, name);
+}
+
+const struct libhv_backend_ops *libhv_accel_of_device(const struct stat *st)
+{
+	if (S_ISCHR(st->st_mode) && major(st->st_rdev) == LIBHV_KVM_MAJOR &&
+	    minor(st->st_rdev) == LIBHV_KVM_MINOR)
+		return &libhv_backend_kvm;
+	return &libhv_backend_hv;
+}
+
+/*
+ * Which accelerator an open error is about: the one picked, or for a path
+ * that cannot be opened (so has no device to ask), the one whose default
+ * device has its name.
+ */
+static const struct libhv_backend_ops *guess_accel(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return strcmp(base, "kvm") ? &libhv_backend_hv : &libhv_backend_kvm;
+}
+
+/*
+ * The accelerator: HV_ACCEL's when path is NULL (secure_getenv: a setuid
+ * program does not let its caller pick), else the device's (backend.h).
+ */
 static int open_device(const char *path, struct hv *hv)
 {
-	const struct libhv_backend_ops *ops = &libhv_backend_hv;
+	const struct libhv_backend_ops *ops = NULL;
+	struct stat st;
 	int err;
 
-	if (!path)
+	if (!path) {
+		err = libhv_accel_by_name(secure_getenv(LIBHV_ACCEL_ENV), &ops);
+		if (err)
+			return err;
 		path = ops->default_path;
+	}
 	hv->fd = open(path, O_RDWR | O_CLOEXEC);
 	if (hv->fd < 0)
-		return open_error(ops, path, errno);
+		return open_error(ops ? ops : guess_accel(path), path, errno);
+	if (!ops) {
+		if (fstat(hv->fd, &st))
+			st.st_mode = 0;
+		ops = libhv_accel_of_device(&st);
+	}
 	hv->ops = ops;
 	if (ops->dev_init && (err = ops->dev_init(hv))) {
 		close(hv->fd);
@@ -149,6 +207,11 @@ void hv_close(struct hv *hv)
 int hv_fd(const struct hv *hv)
 {
 	return hv ? hv->fd : LIBHV_NULL_ARG(hv);
+}
+
+const char *hv_accel_name(const struct hv *hv)
+{
+	return hv ? hv->ops->name : NULL;
 }
 
 int hv_check_cap(struct hv *hv, uint32_t cap, uint64_t *value)

@@ -37,6 +37,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <linux/kvm.h>
 
 #include "boot.h"
 #include "devices.h"
@@ -774,7 +775,13 @@ const char *hv_internal_error_name(uint32_t suberror)
 		return "backend state access failed";
 	case HV_INTERNAL_MEMORY_FAULT:
 		return "slot memory is gone";
+	case HV_INTERNAL_KVM_BASE + KVM_INTERNAL_ERROR_SIMUL_EX:
+		return "KVM: simultaneous exceptions";
+	case HV_INTERNAL_KVM_BASE + KVM_INTERNAL_ERROR_DELIVERY_EV:
+		return "KVM: an exit while delivering an event";
 	}
+	if (suberror > HV_INTERNAL_KVM_BASE && suberror < 2 * HV_INTERNAL_KVM_BASE)
+		return "KVM internal error";
 	return "unknown";
 }
 

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The KVM accelerator's translations (kvm_xlate.c) with made-up KVM
- * structures. No /dev/kvm needed.
+ * structures, and how hv_open() picks an accelerator. No /dev/kvm needed.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 
+#include "../backend.h"
 #include "../backend_kvm.h"
+#include "fake_hv.h"
 #include "test.h"
 
 /* A KVM run mapping as KVM_GET_VCPU_MMAP_SIZE often says: three pages. */
@@ -206,6 +209,10 @@ static void exit_internal(void)
 		CHECK_EQ(x->run.internal.data[7], 0x107, "data words as KVM gave them");
 		free(x);
 	}
+	CHECK_STR(hv_internal_error_name(HV_INTERNAL_KVM_BASE + KVM_INTERNAL_ERROR_SIMUL_EX),
+		  "KVM: simultaneous exceptions", "name of KVM's SIMUL_EX");
+	CHECK_STR(hv_internal_error_name(HV_INTERNAL_KVM_BASE + 99), "KVM internal error",
+		  "name of a KVM suberror libhv does not know");
 }
 
 static void exit_hypercall(void)
@@ -433,6 +440,38 @@ static void events(void)
 	CHECK_EQ(libhv_kvm_exception_apply(&gp, &ev), -EBUSY, "a second one is -EBUSY");
 }
 
+static void accel_pick(void)
+{
+	const struct libhv_backend_ops *ops = NULL;
+	struct stat st = { .st_mode = S_IFCHR, .st_rdev = makedev(10, 232) };
+	struct hv *hv = NULL;
+
+	CHECK(!libhv_accel_by_name(NULL, &ops) && ops == &libhv_backend_hv, "unset: hv");
+	CHECK(!libhv_accel_by_name("", &ops) && ops == &libhv_backend_hv, "empty: hv");
+	CHECK(!libhv_accel_by_name("hv", &ops) && ops == &libhv_backend_hv, "hv");
+	CHECK(!libhv_accel_by_name("kvm", &ops) && ops == &libhv_backend_kvm, "kvm");
+	CHECK_EQ(libhv_accel_by_name("xen", &ops), -EINVAL, "anything else is -EINVAL");
+	CHECK_STR(hv_error_detail(), "HV_ACCEL=xen: unknown accelerator (hv or kvm)",
+		  "and says so");
+	CHECK(libhv_accel_of_device(&st) == &libhv_backend_kvm, "10:232 is KVM");
+	st.st_rdev = makedev(10, 233);
+	CHECK(libhv_accel_of_device(&st) == &libhv_backend_hv, "another misc device is hv");
+	st = (struct stat){ .st_mode = S_IFREG, .st_rdev = makedev(10, 232) };
+	CHECK(libhv_accel_of_device(&st) == &libhv_backend_hv, "a regular file is hv");
+
+	setenv(LIBHV_ACCEL_ENV, "bochs", 1);
+	CHECK_EQ(hv_open(NULL, &hv), -EINVAL, "hv_open(NULL) with HV_ACCEL=bochs");
+	fake_reset();
+	CHECK_EQ(hv_open(fake_path(), &hv), 0, "a path wins over HV_ACCEL");
+	CHECK_STR(hv_accel_name(hv), "hv", "the fake device is hv");
+	hv_close(hv);
+	unsetenv(LIBHV_ACCEL_ENV);
+	CHECK(hv_accel_name(NULL) == NULL, "hv_accel_name(NULL) is NULL");
+	CHECK_EQ(hv_open("/nonexistent/kvm", &hv), -ENOENT, "a missing kvm device");
+	CHECK(strstr(hv_error_detail(), "KVM is not available") != NULL,
+	      "says KVM is missing: %s", hv_error_detail());
+}
+
 void test_kvm(void)
 {
 	exit_io_out();
@@ -450,4 +489,5 @@ void test_kvm(void)
 	cpuid_entries();
 	cpuid_fixup();
 	events();
+	accel_pick();
 }
