@@ -423,8 +423,9 @@ static void __run_threads(struct __test_metadata *_metadata,
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, vcpu_thread_fn, &t[i]));
 	for (i = 0; i < n; i++)
 		pthread_join(th[i], NULL);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		EXPECT_EQ(0, t[i].error[0]) TH_LOG("vCPU %d: %s", i, t[i].error);
+	}
 }
 #define run_threads(t, n)	__run_threads(_metadata, t, n)
 

@@ -164,9 +164,10 @@ TEST_F(lapic, reset_state)
 		EXPECT_EQ(0, VAL(R_LDR));
 		EXPECT_EQ(0xffffffff, VAL(R_DFR));
 	}
-	for (i = 0; i <= maxlvt && i < NR_LVT; i++)
+	for (i = 0; i <= maxlvt && i < NR_LVT; i++) {
 		EXPECT_EQ(APIC_LVT_RESET, VAL(R_LVT + i))
 			TH_LOG("LVT register 0x%x", lvt_regs[i]);
+	}
 }
 
 /*
@@ -224,10 +225,11 @@ TEST_F(lapic, register_rw)
 		TH_LOG("unmasked an LVT entry while software-disabled");
 	EXPECT_EQ(APIC_SVR_ENABLE | APIC_SPURIOUS_VECTOR, VAL(1));
 	EXPECT_EQ(APIC_LVT_TIMER_PERIODIC | 0x42, VAL(2));
-	for (i = 1; i < 6; i++)
+	for (i = 1; i < 6; i++) {
 		EXPECT_EQ(lvt_regs[i] == APIC_LVT1 ? APIC_DM_NMI : 0x50 + i,
 			  VAL(16 + i))
 			TH_LOG("LVT register 0x%x", lvt_regs[i]);
+	}
 	EXPECT_EQ(0x5a, VAL(3));
 	EXPECT_EQ(0x5a, VAL(4));
 	EXPECT_EQ(APIC_TDCR_128, VAL(5));
@@ -329,8 +331,9 @@ TEST_F(lapic, x2apic_msr_rules)
 	set_entry(guest_x2apic_msr_rules);
 	done0();
 	n = VAL(63);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		EXPECT_EQ(1, VAL(i)) TH_LOG("check %d: no #GP", i);
+	}
 	if (!variant->x2apic) {
 		EXPECT_EQ(4, n);
 		return;
@@ -513,9 +516,10 @@ TEST_F(lapic, priority_classes)
 	EXPECT_EQ(PRIO_OUTER & 0xf0, VAL(2));
 	n = GUEST_VAR(self->e.vm, nev);
 	EXPECT_EQ(ARRAY_SIZE(want), n);
-	for (i = 0; i < ARRAY_SIZE(want) && i < n; i++)
+	for (i = 0; i < ARRAY_SIZE(want) && i < n; i++) {
 		EXPECT_EQ(want[i], GUEST_VAR(self->e.vm, ev)[i])
 			TH_LOG("event %zu", i);
+	}
 }
 
 /*
@@ -577,9 +581,10 @@ TEST_F(lapic, tpr_and_cr8)
 	EXPECT_EQ(3, VAL(7)) TH_LOG("CR8 7 let vector 0x72 in");
 	EXPECT_EQ(4, VAL(8));
 	EXPECT_EQ(0, VAL(9));
-	for (i = 0; i < ARRAY_SIZE(order); i++)
+	for (i = 0; i < ARRAY_SIZE(order); i++) {
 		EXPECT_EQ(order[i], irq_log(&self->e, 0).seq[i])
 			TH_LOG("interrupt %zu", i);
+	}
 }
 
 /* ---- the timer (SDM 11.5.4) ---- */

@@ -198,10 +198,11 @@ TEST_F(slot, too_many_enospc)
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, mem);
 	/* Pages with a hole between them, so no two slots are adjacent. */
-	for (i = 0; i < nr; i++)
+	for (i = 0; i < nr; i++) {
 		ASSERT_EQ(0, set_slot(self->vm, i, 0, SLOT_GPA + 2 * i * PAGE_SIZE,
 				      PAGE_SIZE, (uintptr_t)mem + i * PAGE_SIZE))
 			TH_LOG("slot %ld of %ld", i, nr);
+	}
 	ASSERT_EQ(-ENOSPC, set_slot(self->vm, nr, 0,
 				    SLOT_GPA + 2 * nr * PAGE_SIZE, PAGE_SIZE,
 				    (uintptr_t)mem + nr * PAGE_SIZE));

@@ -178,8 +178,9 @@ TEST_F(vcpu, initial_stats_zero)
 	memset(&st, 0xff, sizeof(st));
 	ASSERT_EQ(0, hv_ioctl(self->fd, HV_VCPU_GET_STATS, &st));
 	ASSERT_EQ(HV_STAT_NR, st.nr);
-	for (i = 0; i < HV_STAT_NR; i++)
+	for (i = 0; i < HV_STAT_NR; i++) {
 		EXPECT_EQ(0, st.count[i]) TH_LOG("%s", hv_stat_name(i));
+	}
 }
 
 /* ---- the run page ---- */
@@ -739,8 +740,9 @@ TEST_F(vcpu, set_cpuid_clears_vmx_svm)
 	memset(e, 0xff, sizeof(e));
 	ASSERT_EQ(0, get_cpuid(self->fd, e, &n));
 	ASSERT_EQ(2, n);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		EXPECT_EQ(0, e[i].ecx) TH_LOG("leaf 0x%x", e[i].function);
+	}
 }
 
 /* ---- event injection ---- */
