@@ -71,6 +71,7 @@ struct kvm_dev {
 
 struct kvm_vm {
 	int run_mmap_size;		/* KVM_GET_VCPU_MMAP_SIZE */
+	uint32_t max_vcpus;		/* HV_CAP_MAX_VCPUS: ids below it */
 	uint64_t sync_mask;		/* KVM_CAP_SYNC_REGS & what libhv uses */
 	uint32_t nr_memslots;		/* KVM_CAP_NR_MEMSLOTS */
 	bool irqchip;
@@ -83,13 +84,31 @@ struct kvm_vcpu {
 	struct kvm_run *kr;
 	size_t kr_size;
 	struct libhv_kvm_completion pending;
+	/*
+	 * The table KVM_SET_CPUID2 last got: KVM_GET_CPUID2 never says how
+	 * many entries it has (not even with -E2BIG).
+	 */
+	uint32_t cpuid_nent;
+	/*
+	 * HV_EVENT_EXTINT waiting for the guest to take it (see
+	 * deliver_extint()); ready_stale: the state may have changed since
+	 * KVM last said ready_for_interrupt_injection.
+	 */
+	bool extint_pending;
+	uint8_t extint_vector;
+	bool ready_stale;
 	_Atomic int kick;		/* a kick KVM_RUN has not answered yet */
 	_Atomic pid_t tid;		/* the thread in KVM_RUN, or 0 */
 };
 
+static struct kvm_vm *vm_of_vm(const struct hv_vm *vm)
+{
+	return vm->priv;
+}
+
 static struct kvm_vm *vm_of(const struct hv_vcpu *vcpu)
 {
-	return vcpu->vm->priv;
+	return vm_of_vm(vcpu->vm);
 }
 
 /* ---- the kick signal ---- */
@@ -199,9 +218,11 @@ union kvm_cpuid_buf {
  */
 static int fetch_supported(struct hv *hv, struct kvm_dev *dev)
 {
+	/* APIC IDs 0, filled in per vCPU, as in hv's supported table. */
 	struct libhv_kvm_cpuid_fix fix = {
 		.irqchip = true,
 		.tsc_deadline = kvm_ext(hv->fd, KVM_CAP_TSC_DEADLINE_TIMER),
+		.apic_id = true, .vcpu_id = 0,
 	};
 	union kvm_cpuid_buf *buf;
 	int err;
@@ -410,6 +431,25 @@ static int kvm_check_cap_op(struct hv *hv, uint32_t cap, uint64_t *value)
 
 /* ---- VM ---- */
 
+/*
+ * KVM behaviours that hv, and the hardware, do not have: LINT0 of the BSP
+ * reset to ExtINT unmasked (the SDM resets every LVT entry masked), and
+ * RIP already past an OUT to port 0x7e at its exit (hv completes every
+ * I/O instruction at the next run). A KVM without KVM_CAP_DISABLE_QUIRKS
+ * (before Linux 4.2) has them.
+ */
+static int disable_quirks(int vm_fd)
+{
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_DISABLE_QUIRKS,
+		.args[0] = KVM_X86_QUIRK_LINT0_REENABLED | KVM_X86_QUIRK_OUT_7E_INC_RIP,
+	};
+
+	if (!kvm_ext(vm_fd, KVM_CAP_DISABLE_QUIRKS))
+		return 0;
+	return LIBHV_IOCTL_PTR(vm_fd, KVM_ENABLE_CAP, &cap);
+}
+
 static int kvm_vm_create_op(struct hv *hv, struct hv_vm *vm)
 {
 	struct kvm_dev *dev;
@@ -434,6 +474,12 @@ static int kvm_vm_create_op(struct hv *hv, struct hv_vm *vm)
 			libhv_error(fd, "another hypervisor (e.g. hv) is using SVM/VMX");
 		goto err_free;
 	}
+	err = disable_quirks(fd);
+	if (err) {
+		close(fd);
+		goto err_free;
+	}
+	k->max_vcpus = (uint32_t)cap_max_vcpus(hv);
 	k->sync_mask = (uint64_t)kvm_ext(fd, KVM_CAP_SYNC_REGS) &
 		       (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS);
 	k->nr_memslots = (uint32_t)kvm_ext(fd, KVM_CAP_NR_MEMSLOTS);
@@ -524,6 +570,31 @@ static int kvm_delete_memslot_op(struct hv_vm *vm, uint32_t id,
 	return set_region(vm, slot->backend_slot, 0, slot->gpa, 0, NULL);
 }
 
+/* A struct kvm_irq_routing with an entry per IOAPIC pin. */
+union kvm_routing_buf {
+	struct kvm_irq_routing r;
+	char room[sizeof(struct kvm_irq_routing) +
+		  HV_IOAPIC_PINS * sizeof(struct kvm_irq_routing_entry)];
+};
+
+/*
+ * KVM's default routing sends GSIs 0-15 to its 8259 PIC too, whose
+ * interrupts (vectors from 0 before the guest programs it) reach a guest
+ * whose local APIC takes ExtINT. hv has no PIC: GSI n is IOAPIC pin n and
+ * nothing else, so the PIC never raises an interrupt.
+ */
+static int route_gsis_to_ioapic(struct hv_vm *vm)
+{
+	union kvm_routing_buf buf = { .r.nr = HV_IOAPIC_PINS };
+
+	for (uint32_t gsi = 0; gsi < HV_IOAPIC_PINS; gsi++)
+		buf.r.entries[gsi] = (struct kvm_irq_routing_entry){
+			.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
+			.u.irqchip = { .irqchip = KVM_IRQCHIP_IOAPIC, .pin = gsi },
+		};
+	return LIBHV_IOCTL(vm->fd, KVM_SET_GSI_ROUTING, &buf);
+}
+
 /*
  * KVM_CREATE_IRQCHIP gives the local APICs and the IOAPIC hv has, and an
  * 8259 PIC pair that hv has not (docs/KVM.md). hv's errors: -EBUSY once
@@ -542,7 +613,7 @@ static int kvm_create_irqchip_op(struct hv_vm *vm)
 	switch (err) {
 	case 0:
 		k->irqchip = true;
-		return 0;
+		return route_gsis_to_ioapic(vm);
 	case -EEXIST:
 		return libhv_error(err, "KVM_CREATE_IRQCHIP: the VM has an irqchip already");
 	case -EINVAL:
@@ -697,11 +768,15 @@ static int set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sregs)
 	return err;
 }
 
-/* hv: the new state wins over a pending completion. */
+/*
+ * hv: the new state wins over a pending completion. It may also close the
+ * interrupt window KVM last saw open (RFLAGS.IF).
+ */
 static int kvm_set_regs_op(struct hv_vcpu *vcpu, const struct hv_regs *regs)
 {
 	int err = flush_completion(vcpu);
 
+	((struct kvm_vcpu *)vcpu->priv)->ready_stale = true;
 	return err ? err : set_regs(vcpu, regs);
 }
 
@@ -709,6 +784,7 @@ static int kvm_set_sregs_op(struct hv_vcpu *vcpu, const struct hv_sregs *sregs)
 {
 	int err = flush_completion(vcpu);
 
+	((struct kvm_vcpu *)vcpu->priv)->ready_stale = true;
 	return err ? err : set_sregs(vcpu, sregs);
 }
 
@@ -817,7 +893,7 @@ static int kvm_get_cpuid_op(struct hv_vcpu *vcpu, struct hv_cpuid_entry *entries
 		err = libhv_error(-ENOMEM, "out of memory");
 		goto out;
 	}
-	buf->c.nent = HV_MAX_CPUID_ENTRIES;
+	buf->c.nent = ((struct kvm_vcpu *)vcpu->priv)->cpuid_nent;
 	err = LIBHV_IOCTL(vcpu->fd, KVM_GET_CPUID2, buf);
 	if (err)
 		goto out;
@@ -847,6 +923,8 @@ static int kvm_set_cpuid_op(struct hv_vcpu *vcpu,
 		err = libhv_kvm_cpuid_from_hv(&entries[i], &buf->c.entries[i]);
 	if (!err)
 		err = LIBHV_IOCTL(vcpu->fd, KVM_SET_CPUID2, buf);
+	if (!err)
+		((struct kvm_vcpu *)vcpu->priv)->cpuid_nent = nent;
 	free(buf);
 	return err;
 }
@@ -869,20 +947,23 @@ static int inject_exception(struct hv_vcpu *vcpu, const struct hv_event *event)
 	return LIBHV_IOCTL_PTR(vcpu->fd, KVM_SET_VCPU_EVENTS, &ev);
 }
 
-/* KVM_INTERRUPT holds one vector until the guest can take it, as hv does. */
+/*
+ * Without an in-kernel APIC, KVM_INTERRUPT injects at the next entry
+ * whatever RFLAGS.IF says: userspace must wait for the window itself. hv
+ * holds the vector until the guest can take it, so libhv does, and
+ * deliver_extint() hands it to KVM when the window is open.
+ */
 static int inject_extint(struct hv_vcpu *vcpu, const struct hv_event *event)
 {
-	struct kvm_interrupt irq = { .irq = event->vector };
-	int err;
+	struct kvm_vcpu *k = vcpu->priv;
 
 	if (vm_of(vcpu)->irqchip)
 		return libhv_error(-EINVAL,
 				   "hv_vcpu_inject: with the in-kernel irqchip interrupts come from the IOAPIC or an MSI");
-	err = ioctl(vcpu->fd, KVM_INTERRUPT, &irq) ? -errno : 0;
-	if (err == -EEXIST)
+	if (k->extint_pending)
 		return libhv_error(-EBUSY, "hv_vcpu_inject: an interrupt is pending already");
-	if (err)
-		return libhv_error(err, "KVM_INTERRUPT failed: %s", strerror(-err));
+	k->extint_pending = true;
+	k->extint_vector = event->vector;
 	return 0;
 }
 
@@ -948,6 +1029,28 @@ static int set_default_cpuid(struct hv_vcpu *vcpu)
 }
 
 /*
+ * KVM builds the APIC map that MSIs and IPIs are routed by while it
+ * creates a vCPU, before the vCPU is in the VM's list: until something
+ * rebuilds it, an MSI to the new vCPU reaches no APIC (Linux 6.1). Setting
+ * the APIC's state back unchanged rebuilds it, as QEMU's reset of each vCPU
+ * does.
+ */
+static int rebuild_apic_map(struct hv_vcpu *vcpu)
+{
+	struct kvm_lapic_state *lapic;
+	int err;
+
+	lapic = malloc(sizeof(*lapic));
+	if (!lapic)
+		return libhv_error(-ENOMEM, "out of memory");
+	err = LIBHV_IOCTL_PTR(vcpu->fd, KVM_GET_LAPIC, lapic);
+	if (!err)
+		err = LIBHV_IOCTL_PTR(vcpu->fd, KVM_SET_LAPIC, lapic);
+	free(lapic);
+	return err;
+}
+
+/*
  * hv's reset state (docs/API.md) where KVM's differs: without an in-kernel
  * APIC KVM leaves IA32_APIC_BASE 0; hv says where the APIC is, enabled,
  * BSP for vCPU 0.
@@ -958,7 +1061,7 @@ static int reset_state(struct hv_vcpu *vcpu)
 	int err;
 
 	if (vm_of(vcpu)->irqchip)
-		return 0;
+		return rebuild_apic_map(vcpu);
 	err = kvm_get_sregs_op(vcpu, &s);
 	if (err)
 		return err;
@@ -998,6 +1101,9 @@ static int kvm_vcpu_create_op(struct hv_vm *vm, struct hv_vcpu *vcpu)
 	struct kvm_vcpu *k;
 	int fd, err;
 
+	if (vcpu->id >= vm_of_vm(vm)->max_vcpus)
+		return libhv_error(-EINVAL, "vCPU id %u is not below HV_CAP_MAX_VCPUS (%u)",
+				   vcpu->id, vm_of_vm(vm)->max_vcpus);
 	pthread_once(&kick_once, kick_setup);
 	k = calloc(1, sizeof(*k));
 	if (!k)
@@ -1116,30 +1222,77 @@ static int sync_out(struct hv_vcpu *vcpu, struct kvm_vcpu *k)
 	return err;
 }
 
-static int kvm_vcpu_run_op(struct hv_vcpu *vcpu)
+/*
+ * A held HV_EVENT_EXTINT goes to KVM once KVM's last exit said the guest can
+ * take an interrupt now, and nothing changed the state since; else libhv
+ * asks KVM for an interrupt window. True when it still waits.
+ */
+static int deliver_extint(struct hv_vcpu *vcpu, struct kvm_vcpu *k, bool *waits)
 {
-	struct kvm_vcpu *k = vcpu->priv;
+	struct kvm_interrupt irq = { .irq = k->extint_vector };
+
+	*waits = k->extint_pending;
+	if (!k->extint_pending || k->ready_stale || !k->kr->ready_for_interrupt_injection)
+		return 0;
+	*waits = false;
+	k->extint_pending = false;
+	return LIBHV_IOCTL_PTR(vcpu->fd, KVM_INTERRUPT, &irq);
+}
+
+/*
+ * One KVM_RUN and its exit. KVM_RUN's -EFAULT is KVM failing to fault in
+ * slot memory (its backing unmapped, say): hv's memory-fault exit, without
+ * the GPA, which KVM before Linux 6.8 does not give.
+ */
+static int run_once(struct hv_vcpu *vcpu, struct kvm_vcpu *k, bool window)
+{
 	struct hv_run *run = vcpu->run;
 	struct kvm_run *kr = k->kr;
 	int err;
 
-	err = load_dirty_regs(vcpu);
-	if (err)
-		return err;
 	libhv_kvm_complete(run, kr, &k->pending);
-	kr->request_interrupt_window = run->request_interrupt_window;
+	kr->request_interrupt_window = window;
 	kr->kvm_valid_regs = vm_of(vcpu)->sync_mask & libhv_kvm_sync_bits(run->sync_regs);
 	run->exit_reason = HV_EXIT_NONE;
 	err = enter(vcpu, k);
 	/* Whatever came back, KVM has taken the completion. */
 	k->pending.kind = LIBHV_KVM_NONE;
-	if (err == -EINTR)
+	k->ready_stale = false;
+	switch (err) {
+	case 0:
+		return libhv_kvm_exit_to_hv(kr, k->kr_size, run, &k->pending);
+	case -EINTR:
 		kr->exit_reason = KVM_EXIT_INTR;	/* also for immediate_exit */
-	else if (err)
-		return libhv_error(err, "KVM_RUN failed: %s", strerror(-err));
-	err = libhv_kvm_exit_to_hv(kr, k->kr_size, run, &k->pending);
+		return libhv_kvm_exit_to_hv(kr, k->kr_size, run, &k->pending);
+	case -EFAULT:
+		run->exit_reason = HV_EXIT_INTERNAL_ERROR;
+		run->internal.suberror = HV_INTERNAL_MEMORY_FAULT;
+		run->internal.ndata = 0;
+		return 0;
+	}
+	return libhv_error(err, "KVM_RUN failed: %s", strerror(-err));
+}
+
+static int kvm_vcpu_run_op(struct hv_vcpu *vcpu)
+{
+	struct kvm_vcpu *k = vcpu->priv;
+	struct hv_run *run = vcpu->run;
+	bool asked, waits;
+	int err;
+
+	err = load_dirty_regs(vcpu);
+	for (;;) {
+		if (err || (err = deliver_extint(vcpu, k, &waits)))
+			return err;
+		asked = run->request_interrupt_window;
+		err = run_once(vcpu, k, asked || waits);
+		/* A window only libhv wanted: the interrupt goes in, on we run. */
+		if (err || !waits || asked || run->exit_reason != HV_EXIT_IRQ_WINDOW_OPEN)
+			break;
+	}
 	if (!err)
 		err = sync_out(vcpu, k);
+	run->ready_for_interrupt = run->ready_for_interrupt && !k->extint_pending;
 	return err;
 }
 
