@@ -31,10 +31,21 @@ static GUEST_CODE void guest_spin(void)
 	GUEST_DONE();
 }
 
-/* HV_VCPU_RUN itself, to see the ioctl's own errno and exit reason. */
+/*
+ * HV_VCPU_RUN itself, to see the ioctl's own errno and exit reason. On
+ * KVM, which has no such ioctl, hv_vcpu_run() with its
+ * HV_EXIT_INTERRUPTED told as the ioctl's -EINTR.
+ */
 static int run_raw(struct hv_vcpu *vcpu)
 {
-	return ioctl(hv_vcpu_fd(vcpu), HV_VCPU_RUN, 0) ? -errno : 0;
+	int r;
+
+	if (!on_kvm())
+		return ioctl(hv_vcpu_fd(vcpu), HV_VCPU_RUN, 0) ? -errno : 0;
+	r = hv_vcpu_run(vcpu);
+	if (!r && hv_vcpu_run_page(vcpu)->exit_reason == HV_EXIT_INTERRUPTED)
+		r = -EINTR;
+	return r;
 }
 
 static void noop_handler(int sig)
