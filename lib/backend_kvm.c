@@ -111,6 +111,11 @@ static struct kvm_vm *vm_of(const struct hv_vcpu *vcpu)
 	return vm_of_vm(vcpu->vm);
 }
 
+static struct kvm_vcpu *kvcpu(const struct hv_vcpu *vcpu)
+{
+	return vcpu->priv;
+}
+
 /* ---- the kick signal ---- */
 
 static sigset_t kick_set;
@@ -776,7 +781,7 @@ static int kvm_set_regs_op(struct hv_vcpu *vcpu, const struct hv_regs *regs)
 {
 	int err = flush_completion(vcpu);
 
-	((struct kvm_vcpu *)vcpu->priv)->ready_stale = true;
+	kvcpu(vcpu)->ready_stale = true;
 	return err ? err : set_regs(vcpu, regs);
 }
 
@@ -784,7 +789,7 @@ static int kvm_set_sregs_op(struct hv_vcpu *vcpu, const struct hv_sregs *sregs)
 {
 	int err = flush_completion(vcpu);
 
-	((struct kvm_vcpu *)vcpu->priv)->ready_stale = true;
+	kvcpu(vcpu)->ready_stale = true;
 	return err ? err : set_sregs(vcpu, sregs);
 }
 
@@ -893,7 +898,7 @@ static int kvm_get_cpuid_op(struct hv_vcpu *vcpu, struct hv_cpuid_entry *entries
 		err = libhv_error(-ENOMEM, "out of memory");
 		goto out;
 	}
-	buf->c.nent = ((struct kvm_vcpu *)vcpu->priv)->cpuid_nent;
+	buf->c.nent = kvcpu(vcpu)->cpuid_nent;
 	err = LIBHV_IOCTL(vcpu->fd, KVM_GET_CPUID2, buf);
 	if (err)
 		goto out;
@@ -924,7 +929,7 @@ static int kvm_set_cpuid_op(struct hv_vcpu *vcpu,
 	if (!err)
 		err = LIBHV_IOCTL(vcpu->fd, KVM_SET_CPUID2, buf);
 	if (!err)
-		((struct kvm_vcpu *)vcpu->priv)->cpuid_nent = nent;
+		kvcpu(vcpu)->cpuid_nent = nent;
 	free(buf);
 	return err;
 }

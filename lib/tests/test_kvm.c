@@ -37,6 +37,20 @@ static struct xlate *xlate_new(uint32_t kvm_reason)
 	return x;
 }
 
+/* A KVM_EXIT_IO with its data at KVM's usual offset. */
+static struct xlate *xlate_io(uint8_t direction, uint8_t size, uint16_t port,
+			      uint32_t count)
+{
+	struct xlate *x = xlate_new(KVM_EXIT_IO);
+
+	x->kr.io.direction = direction;
+	x->kr.io.size = size;
+	x->kr.io.port = port;
+	x->kr.io.count = count;
+	x->kr.io.data_offset = LIBHV_KVM_PIO_OFFSET;
+	return x;
+}
+
 static int xlate(struct xlate *x)
 {
 	return libhv_kvm_exit_to_hv(&x->kr, KR_SIZE, &x->run, &x->c);
@@ -44,13 +58,8 @@ static int xlate(struct xlate *x)
 
 static void exit_io_out(void)
 {
-	struct xlate *x = xlate_new(KVM_EXIT_IO);
+	struct xlate *x = xlate_io(KVM_EXIT_IO_OUT, 2, 0x3f8, 1);
 
-	x->kr.io.direction = KVM_EXIT_IO_OUT;
-	x->kr.io.size = 2;
-	x->kr.io.port = 0x3f8;
-	x->kr.io.count = 1;
-	x->kr.io.data_offset = LIBHV_KVM_PIO_OFFSET;
 	x->bytes[LIBHV_KVM_PIO_OFFSET] = 0x34;
 	x->bytes[LIBHV_KVM_PIO_OFFSET + 1] = 0x12;
 	CHECK_EQ(xlate(x), 0, "KVM_EXIT_IO out translates");
@@ -73,13 +82,8 @@ static void exit_io_out(void)
 /* REP INSB of 16: the IN data goes back to KVM's data offset. */
 static void exit_io_in_string(void)
 {
-	struct xlate *x = xlate_new(KVM_EXIT_IO);
+	struct xlate *x = xlate_io(KVM_EXIT_IO_IN, 1, 0x1234, 16);
 
-	x->kr.io.direction = KVM_EXIT_IO_IN;
-	x->kr.io.size = 1;
-	x->kr.io.port = 0x1234;
-	x->kr.io.count = 16;
-	x->kr.io.data_offset = LIBHV_KVM_PIO_OFFSET;
 	CHECK_EQ(xlate(x), 0, "KVM_EXIT_IO in translates");
 	CHECK_EQ(x->run.io.direction, HV_IO_IN, "IN direction");
 	CHECK_EQ(x->run.io.count, 16, "string IN count");
@@ -97,11 +101,8 @@ static void exit_io_in_string(void)
 
 static void exit_io_malformed(void)
 {
-	struct xlate *x = xlate_new(KVM_EXIT_IO);
+	struct xlate *x = xlate_io(KVM_EXIT_IO_OUT, 4, 0x80, 1);
 
-	x->kr.io.direction = KVM_EXIT_IO_OUT;
-	x->kr.io.size = 4;
-	x->kr.io.count = 1;
 	x->kr.io.data_offset = KR_SIZE - 2;
 	CHECK_EQ(xlate(x), -EPROTO, "I/O data past KVM's mapping is -EPROTO");
 	CHECK(strstr(hv_error_detail(), "I/O exit") != NULL, "detail: %s", hv_error_detail());
