@@ -688,7 +688,7 @@ summarize_tap() {
 		case $kind in
 		S)
 			read -r sec p f s <<<"$rest"
-			printf '   %-10s %4d passed, %d failed, %d skipped\n' "$sec" "$p" "$f" "$s"
+			printf '   %-13s %4d passed, %d failed, %d skipped\n' "$sec" "$p" "$f" "$s"
 			total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
 			[ "$sec" = selftests ] && [ $((p + f + s)) -gt 0 ] && selftests_seen=1
 			[ "$sec" = kvm-selftests ] && [ $((p + f + s)) -gt 0 ] && kvm_seen=1
