@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
+#include <string.h>
 
 #include "hvctl.h"
 
@@ -14,11 +16,12 @@ static void info_usage(FILE *out)
 	fprintf(out,
 		"Usage: hvctl info [--device PATH]\n"
 		"\n"
-		"Show the hv backend, API version and every capability, then check that\n"
-		"hv is usable by creating and destroying a VM. When it is not, say why.\n"
+		"Show the accelerator, backend, API version and every capability, then\n"
+		"check that it is usable by creating and destroying a VM. When it is not,\n"
+		"say why.\n"
 		"\n"
 		"Options:\n"
-		"  -d, --device PATH   the hv device (default /dev/hv)\n"
+		"  -d, --device PATH   the device (default /dev/hv; /dev/kvm with HV_ACCEL=kvm)\n"
 		"  -h, --help          show this help\n"
 		"\n"
 		"Exit status: 0 when hv is usable, 1 when it is not, 2 for a usage error.\n");
@@ -42,6 +45,11 @@ static void show_caps(struct hv *hv)
 	}
 }
 
+static bool is_kvm(const struct hv *hv)
+{
+	return !strcmp(hv_accel_name(hv), "kvm");
+}
+
 static void show_device(struct hv *hv)
 {
 	uint64_t backend;
@@ -49,6 +57,8 @@ static void show_device(struct hv *hv)
 
 	if (version < 0)
 		printf("api version:  ? (%s)\n", hv_error_detail());
+	else if (is_kvm(hv))
+		printf("api version:  %d (KVM's)\n", version);
 	else
 		printf("api version:  %d (libhv speaks %d)\n", version, HV_API_VERSION);
 	if (!hv_check_cap(hv, HV_CAP_BACKEND, &backend))
@@ -83,12 +93,15 @@ static int info(const char *path)
 		hvctl_explain_open(path, err);
 		return HVCTL_FAILED;
 	}
-	printf("device:       %s\n", path ? path : "/dev/hv");
+	if (!path)
+		path = is_kvm(hv) ? "/dev/kvm" : "/dev/hv";
+	printf("device:       %s\n", path);
+	printf("accelerator:  %s\n", hv_accel_name(hv));
 	err = hv_check_usable(hv);
 	if (err == -ENOTTY) {
 		printf("status:       unusable\n");
 		fflush(stdout);
-		hvctl_err("%s is not an hv device", path ? path : "/dev/hv");
+		hvctl_err("%s is not %s device", path, is_kvm(hv) ? "a KVM" : "an hv");
 		hv_close(hv);
 		return HVCTL_FAILED;
 	}
@@ -135,7 +148,7 @@ static int info_main(int argc, char **argv)
 
 const struct hvctl_cmd cmd_info = {
 	.name = "info",
-	.summary = "show hv's backend, API version and capabilities, or why it is unusable",
+	.summary = "show the accelerator, backend, API version and capabilities, or why it is unusable",
 	.main = info_main,
 	.usage = info_usage,
 };

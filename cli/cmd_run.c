@@ -77,7 +77,7 @@ static void run_usage(FILE *out)
 		"  -m, --mem SIZE      guest memory: bytes, or with a K, M or G suffix; whole\n"
 		"                      4K pages, at least 2M (default 64M, 512M with --kernel)\n"
 		"  -s, --stats         after the run, print exit counts to stderr (per vCPU)\n"
-		"  -d, --device PATH   the hv device (default /dev/hv)\n"
+		"  -d, --device PATH   the device (default /dev/hv; /dev/kvm with HV_ACCEL=kvm)\n"
 		"  -h, --help          show this help\n"
 		"For FILE:\n"
 		"  -M, --mode MODE     real, protected or long (default long)\n"

@@ -101,14 +101,33 @@ static int cpu_has_virt(void)
 	return found;
 }
 
+/*
+ * Whether a failed open was for KVM, for the hints below: libhv's rule
+ * (libhv.h), guessed from the path where there is no device to ask.
+ */
+static bool meant_kvm(const char *path)
+{
+	const char *accel = getenv("HV_ACCEL"), *base;
+
+	if (!path)
+		return accel && !strcmp(accel, "kvm");
+	base = strrchr(path, '/');
+	return !strcmp(base ? base + 1 : path, "kvm");
+}
+
 void hvctl_explain_open(const char *path, int err)
 {
+	bool kvm = meant_kvm(path);
+
 	hvctl_err("%s", hv_error_detail());
 	switch (err) {
 	case -ENOENT:
 	case -ENXIO:
 	case -ENODEV:
-		hvctl_err("load it with 'modprobe hv' (or 'insmod hv.ko'); if that fails, 'dmesg' says why");
+		if (kvm)
+			hvctl_err("load KVM with 'modprobe kvm_amd' or 'modprobe kvm_intel'; if that fails, 'dmesg' says why");
+		else
+			hvctl_err("load it with 'modprobe hv' (or 'insmod hv.ko'); if that fails, 'dmesg' says why");
 		if (cpu_has_virt() == 0)
 			hvctl_err("this CPU has no AMD-V or VT-x (no svm or vmx flag in /proc/cpuinfo;"
 				  " the firmware may have it disabled), so hv cannot work here");
@@ -116,13 +135,15 @@ void hvctl_explain_open(const char *path, int err)
 	case -EACCES:
 	case -EPERM:
 		hvctl_err("run as root, or give your user read and write access to %s",
-			  path ? path : "/dev/hv");
+			  path ? path : kvm ? "/dev/kvm" : "/dev/hv");
 		break;
 	case -EPROTO:
-		hvctl_err("libhv and the hv module are from different versions: build and install both from one tree");
+		if (!kvm)
+			hvctl_err("libhv and the hv module are from different versions: build and install both from one tree");
 		break;
 	case -EOPNOTSUPP:
-		hvctl_err("the loaded hv module lacks what this libhv needs: load the module built with it");
+		if (!kvm)
+			hvctl_err("the loaded hv module lacks what this libhv needs: load the module built with it");
 		break;
 	}
 }

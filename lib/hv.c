@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The /dev/hv handle: open, API version and capability checks, and the
- * system-wide queries (capabilities, default CPUID, MSR list).
+ * The device handle: which accelerator (hv or KVM, backend.h), open, the
+ * API version and capability checks, and the system-wide queries
+ * (capabilities, default CPUID, MSR list).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include <sys/sysmacros.h>
+
+#include "backend.h"
 
 static const char *const cap_names[] = {
 	[HV_CAP_BACKEND]	= "HV_CAP_BACKEND",
@@ -27,17 +30,6 @@ static const char *const cap_names[] = {
 	[HV_CAP_NESTED_PAGING]	= "HV_CAP_NESTED_PAGING",
 	[HV_CAP_IRQCHIP]	= "HV_CAP_IRQCHIP",
 	[HV_CAP_PVCLOCK]	= "HV_CAP_PVCLOCK",
-};
-
-/* What libhv itself relies on; everything else is the caller's business. */
-static const struct {
-	uint32_t cap;
-	uint64_t min;
-} required_caps[] = {
-	/* hv_vcpu_create() asks for HV_SYNC_REGS in every run page. */
-	{ HV_CAP_SYNC_REGS, 1 },
-	/* The mapping must hold all of struct hv_run. */
-	{ HV_CAP_RUN_SIZE, sizeof(struct hv_run) },
 };
 
 const char *hv_cap_name(uint32_t cap)
@@ -59,16 +51,14 @@ const char *hv_backend_name(uint64_t backend)
 	return "unknown";
 }
 
-static int open_error(const char *path, int err)
+static int open_error(const struct libhv_backend_ops *ops, const char *path, int err)
 {
 	switch (err) {
 	case ENOENT:
-		return libhv_error(-err, "%s does not exist: the hv module is not loaded",
-				   path);
+		return libhv_error(-err, "%s does not exist: %s", path, ops->missing);
 	case ENXIO:
 	case ENODEV:
-		return libhv_error(-err, "%s has no driver behind it: the hv module is not loaded",
-				   path);
+		return libhv_error(-err, "%s has no driver behind it: %s", path, ops->missing);
 	case EACCES:
 	case EPERM:
 		return libhv_error(-err, "no permission to open %s", path);
@@ -76,24 +66,93 @@ static int open_error(const char *path, int err)
 	return libhv_error(-err, "cannot open %s: %s", path, strerror(err));
 }
 
+int libhv_accel_by_name(const char *name, const struct libhv_backend_ops **ops)
+{
+	static const struct libhv_backend_ops *const all[] = {
+		&libhv_backend_hv, &libhv_backend_kvm,
+	};
+
+	if (!name || !name[0]) {
+		*ops = &libhv_backend_hv;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if (!strcmp(name, all[i]->name)) {
+			*ops = all[i];
+			return 0;
+		}
+	}
+	return libhv_error(-EINVAL, "%s=%s: unknown accelerator (hv or kvm)",
+			   LIBHV_ACCEL_ENV, name);
+}
+
+const struct libhv_backend_ops *libhv_accel_of_device(const struct stat *st)
+{
+	if (S_ISCHR(st->st_mode) && major(st->st_rdev) == LIBHV_KVM_MAJOR &&
+	    minor(st->st_rdev) == LIBHV_KVM_MINOR)
+		return &libhv_backend_kvm;
+	return &libhv_backend_hv;
+}
+
+/*
+ * Which accelerator an open error is about: the one picked, or for a path
+ * that cannot be opened (so has no device to ask), the one whose default
+ * device has its name.
+ */
+static const struct libhv_backend_ops *guess_accel(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return strcmp(base, "kvm") ? &libhv_backend_hv : &libhv_backend_kvm;
+}
+
+/*
+ * The accelerator: HV_ACCEL's when path is NULL (secure_getenv: a setuid
+ * program does not let its caller pick), else the device's (backend.h).
+ */
+static int open_device(const char *path, struct hv *hv)
+{
+	const struct libhv_backend_ops *ops = NULL;
+	struct stat st;
+	int err;
+
+	if (!path) {
+		err = libhv_accel_by_name(secure_getenv(LIBHV_ACCEL_ENV), &ops);
+		if (err)
+			return err;
+		path = ops->default_path;
+	}
+	hv->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (hv->fd < 0)
+		return open_error(ops ? ops : guess_accel(path), path, errno);
+	if (!ops) {
+		if (fstat(hv->fd, &st))
+			st.st_mode = 0;
+		ops = libhv_accel_of_device(&st);
+	}
+	hv->ops = ops;
+	if (ops->dev_init && (err = ops->dev_init(hv))) {
+		close(hv->fd);
+		return err;
+	}
+	return 0;
+}
+
 int hv_open_unchecked(const char *path, struct hv **out)
 {
 	struct hv *hv;
+	int err;
 
 	if (!out)
 		return LIBHV_NULL_ARG(out);
-	if (!path)
-		path = LIBHV_DEFAULT_PATH;
-
 	hv = calloc(1, sizeof(*hv));
 	if (!hv)
 		return libhv_error(-ENOMEM, "out of memory");
-	hv->fd = open(path, O_RDWR | O_CLOEXEC);
-	if (hv->fd < 0) {
-		int err = errno;
-
+	err = open_device(path, hv);
+	if (err) {
 		free(hv);
-		return open_error(path, err);
+		return err;
 	}
 	*out = hv;
 	return 0;
@@ -103,53 +162,14 @@ int hv_api_version(struct hv *hv)
 {
 	if (!hv)
 		return LIBHV_NULL_ARG(hv);
-	return LIBHV_IOCTL(hv->fd, HV_GET_API_VERSION, 0);
-}
-
-static int check_caps(struct hv *hv)
-{
-	for (size_t i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++) {
-		const char *name = hv_cap_name(required_caps[i].cap);
-		uint64_t value;
-		int err;
-
-		err = hv_check_cap(hv, required_caps[i].cap, &value);
-		if (err)
-			return err;
-		if (value == 0)
-			return libhv_error(-EOPNOTSUPP, "capability %s is missing", name);
-		if (value < required_caps[i].min)
-			return libhv_error(-EOPNOTSUPP,
-					   "capability %s is %llu, libhv needs at least %llu",
-					   name, (unsigned long long)value,
-					   (unsigned long long)required_caps[i].min);
-	}
-	return 0;
+	return hv->ops->api_version(hv);
 }
 
 int hv_check_usable(struct hv *hv)
 {
-	uint64_t run_size;
-	int version, err;
-
 	if (!hv)
 		return LIBHV_NULL_ARG(hv);
-	version = hv_api_version(hv);
-	if (version == -ENOTTY)
-		return libhv_error(-ENOTTY, "the device does not answer HV_GET_API_VERSION: it is not hv");
-	if (version < 0)
-		return version;
-	if (version != HV_API_VERSION)
-		return libhv_error(-EPROTO, "hv speaks API version %d, libhv speaks %d",
-				   version, HV_API_VERSION);
-	err = check_caps(hv);
-	if (err)
-		return err;
-	err = hv_check_cap(hv, HV_CAP_RUN_SIZE, &run_size);
-	if (err)
-		return err;
-	hv->run_size = (uint32_t)run_size;
-	return 0;
+	return hv->ops->check_usable(hv);
 }
 
 int hv_open(const char *path, struct hv **out)
@@ -164,10 +184,10 @@ int hv_open(const char *path, struct hv **out)
 		return err;
 	err = hv_check_usable(hv);
 	if (err) {
-		hv_close(hv);
 		if (err == -ENOTTY)
-			libhv_error(err, "%s is not an hv device",
-				    path ? path : LIBHV_DEFAULT_PATH);
+			libhv_error(err, "%s is not %s",
+				    path ? path : hv->ops->default_path, hv->ops->device);
+		hv_close(hv);
 		return err;
 	}
 	*out = hv;
@@ -178,6 +198,8 @@ void hv_close(struct hv *hv)
 {
 	if (!hv)
 		return;
+	if (hv->ops->dev_free)
+		hv->ops->dev_free(hv);
 	close(hv->fd);
 	free(hv);
 }
@@ -187,53 +209,35 @@ int hv_fd(const struct hv *hv)
 	return hv ? hv->fd : LIBHV_NULL_ARG(hv);
 }
 
+const char *hv_accel_name(const struct hv *hv)
+{
+	return hv ? hv->ops->name : NULL;
+}
+
 int hv_check_cap(struct hv *hv, uint32_t cap, uint64_t *value)
 {
-	int ret;
-
 	if (!hv)
 		return LIBHV_NULL_ARG(hv);
 	if (!value)
 		return LIBHV_NULL_ARG(value);
-	ret = LIBHV_IOCTL(hv->fd, HV_CHECK_CAP, cap);
-	if (ret < 0)
-		return ret;
-	*value = (uint64_t)ret;
-	return 0;
+	return hv->ops->check_cap(hv, cap, value);
 }
 
 int hv_get_supported_cpuid(struct hv *hv, struct hv_cpuid_entry *entries,
 			   uint32_t *nent)
 {
-	struct hv_cpuid cpuid = { 0 };
-	int ret;
-
 	if (!hv)
 		return LIBHV_NULL_ARG(hv);
 	if (!nent)
 		return LIBHV_NULL_ARG(nent);
-	cpuid.nent = *nent;
-	cpuid.entries = (uintptr_t)entries;
-	ret = LIBHV_IOCTL_PTR(hv->fd, HV_GET_SUPPORTED_CPUID, &cpuid);
-	/* On -E2BIG too: nent says how much room is needed. */
-	if (ret >= 0 || ret == -E2BIG)
-		*nent = cpuid.nent;
-	return ret < 0 ? ret : 0;
+	return hv->ops->get_supported_cpuid(hv, entries, nent);
 }
 
 int hv_get_msr_list(struct hv *hv, uint32_t *indices, uint32_t *n)
 {
-	struct hv_msr_list list = { 0 };
-	int ret;
-
 	if (!hv)
 		return LIBHV_NULL_ARG(hv);
 	if (!n)
 		return LIBHV_NULL_ARG(n);
-	list.nmsrs = *n;
-	list.indices = (uintptr_t)indices;
-	ret = LIBHV_IOCTL_PTR(hv->fd, HV_GET_MSR_LIST, &list);
-	if (ret >= 0 || ret == -E2BIG)
-		*n = list.nmsrs;
-	return ret < 0 ? ret : 0;
+	return hv->ops->get_msr_list(hv, indices, n);
 }

@@ -20,6 +20,11 @@
 
 #define LIBHV_DEFAULT_PATH	"/dev/hv"
 
+/* One accelerator: backend.h. */
+struct libhv_backend_ops;
+
+#define LIBHV_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 /* Sizes in the messages and range checks below. */
 #define LIBHV_1M		(1ULL << 20)
 #define LIBHV_4G		(1ULL << 32)
@@ -27,10 +32,12 @@
 struct hv {
 	int fd;
 	/*
-	 * HV_CAP_RUN_SIZE, set by hv_check_usable(); 0 until then, which
-	 * makes hv_vcpu_create() refuse (it would not know what to mmap).
+	 * The size of the run page, set by hv_check_usable(); 0 until then,
+	 * which makes hv_vcpu_create() refuse (it would not know what to map).
 	 */
 	uint32_t run_size;
+	const struct libhv_backend_ops *ops;	/* the accelerator */
+	void *priv;				/* the accelerator's */
 };
 
 /* A memory slot as libhv remembers it, for hv_vm_gpa_to_host(). */
@@ -41,11 +48,14 @@ struct libhv_slot {
 	uint64_t size;
 	void *host;
 	bool owned;	/* mmap'd by hv_vm_alloc_memory(): unmapped with the slot */
+	uint32_t backend_slot;	/* the accelerator's number for it, if it has one */
 };
 
 struct hv_vm {
 	int fd;
 	uint32_t run_size;	/* copied from struct hv: the VM outlives hv_close() */
+	const struct libhv_backend_ops *ops;	/* copied from struct hv */
+	void *priv;				/* the accelerator's */
 	struct libhv_slot *slots;
 	size_t nr_slots;
 	size_t max_slots;	/* room at @slots */
@@ -57,8 +67,9 @@ struct hv_vcpu {
 	struct hv_vcpu *next;
 	int fd;
 	uint32_t id;
-	struct hv_run *run;
+	struct hv_run *run;	/* what the caller sees, set by the accelerator */
 	size_t run_size;
+	void *priv;		/* the accelerator's */
 };
 
 /*
@@ -96,6 +107,15 @@ int libhv_ioctl(int fd, unsigned long req, unsigned long arg, const char *name);
 		char unused;						\
 	}),								\
 	 libhv_ioctl(fd, req, (unsigned long)(uintptr_t)(ptr), #req))
+
+/* libhv's record of memory slot id, or NULL (vm.c). */
+struct libhv_slot *libhv_slot_by_id(struct hv_vm *vm, uint32_t id);
+
+/*
+ * hv_vcpu_kick() without the error detail: async-signal-safe, for
+ * hv_machine_stop() (0 or a negative errno).
+ */
+int libhv_vcpu_kick(struct hv_vcpu *vcpu);
 
 /* ---- mode setup (setup.c): pure, so that tests can check every byte ---- */
 

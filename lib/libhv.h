@@ -22,20 +22,34 @@ extern "C" {
 #endif
 
 #define LIBHV_VERSION_MAJOR 1
-#define LIBHV_VERSION_MINOR 1
+#define LIBHV_VERSION_MINOR 2
 
 struct hv;
 struct hv_vm;
 struct hv_vcpu;
 
-/* ---- /dev/hv ---- */
+/* ---- the device ---- */
 
 /*
- * Open the hv device (path NULL means /dev/hv), check HV_API_VERSION and the
+ * libhv drives one of two accelerators (libhv 1.2): hv (/dev/hv, the hv
+ * module) or KVM (/dev/kvm), with the same API; docs/KVM.md lists what
+ * differs on KVM. Which one:
+ *  - hv_open(NULL, ...): the environment variable HV_ACCEL: unset, empty or
+ *    "hv" opens /dev/hv, "kvm" opens /dev/kvm; another value is -EINVAL.
+ *    (A set-user-ID or set-group-ID program ignores HV_ACCEL: hv.)
+ *  - hv_open(path, ...): the device at path decides, whatever HV_ACCEL
+ *    says: /dev/kvm's character device (10:232, under any name) is KVM,
+ *    anything else is taken for hv.
+ * hv_accel_name() says which one a handle has.
+ */
+
+/*
+ * Open the device (path NULL: see above), check its API version and the
  * capabilities libhv relies on. Errors: -ENOENT (no device: module not
  * loaded), -EACCES, -EPROTO (API version mismatch), -EOPNOTSUPP (a needed
  * capability is missing; hv_error_detail() names it), -ENOTTY (the file is
- * not an hv device). *out is set only on success.
+ * not an hv or KVM device), -EINVAL (HV_ACCEL names no accelerator). *out
+ * is set only on success.
  */
 int hv_open(const char *path, struct hv **out);
 /*
@@ -47,10 +61,15 @@ int hv_open(const char *path, struct hv **out);
  */
 int hv_open_unchecked(const char *path, struct hv **out);
 int hv_check_usable(struct hv *hv);
-/* HV_GET_API_VERSION of the device (>= 0), or a negative errno. */
+/*
+ * The device's API version (>= 0): hv's HV_GET_API_VERSION (HV_API_VERSION),
+ * or KVM's KVM_GET_API_VERSION (12); or a negative errno.
+ */
 int hv_api_version(struct hv *hv);
 void hv_close(struct hv *hv);
 int hv_fd(const struct hv *hv);
+/* "hv" or "kvm" (libhv 1.2); NULL for a NULL handle. */
+const char *hv_accel_name(const struct hv *hv);
 /* Query one capability; *value is 0 when absent. */
 int hv_check_cap(struct hv *hv, uint32_t cap, uint64_t *value);
 /* "svm", "vmx" or "none"; "unknown" for values this libhv does not know. */
@@ -393,6 +412,12 @@ int hv_machine_run(struct hv_machine *machine, struct hv_machine_result *result)
 void hv_machine_stop(struct hv_machine *machine);
 /* "poweroff", "reset", ...; "unknown" for values out of range. */
 const char *hv_machine_end_name(uint32_t end);
+/*
+ * libhv on KVM (hv_accel_name() "kvm"): a KVM_EXIT_INTERNAL_ERROR suberror
+ * that hv has no HV_INTERNAL_* for is this plus KVM's KVM_INTERNAL_ERROR_*
+ * number, with KVM's data words (docs/KVM.md).
+ */
+#define HV_INTERNAL_KVM_BASE	0x100
 /*
  * What an HV_EXIT_INTERNAL_ERROR's suberror (HV_INTERNAL_*) means, in words
  * ("unhandled exit", ...); "unknown" for values libhv does not know.

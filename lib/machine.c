@@ -17,10 +17,10 @@
  *  - Ending the run wakes everything up without a lock, so that
  *    hv_machine_stop() can do it from a signal handler: write the eventfd
  *    m->wake_fd (every poll() here watches it; it stays readable) and kick
- *    every vCPU (HV_VCPU_RUN returns HV_EXIT_INTERRUPTED, also from a HLT
- *    wait in the kernel; a kick before the next HV_VCPU_RUN makes that one
- *    return at once, so no kick is lost between a check of m->end and the
- *    ioctl).
+ *    every vCPU (hv_vcpu_run() returns HV_EXIT_INTERRUPTED, also from a HLT
+ *    wait in the kernel; a kick before the next hv_vcpu_run() makes that
+ *    one return at once, so no kick is lost between a check of m->end and
+ *    the run).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,10 +34,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <linux/kvm.h>
 
 #include "boot.h"
 #include "devices.h"
@@ -76,7 +76,6 @@ struct hv_machine {
 	uint64_t rsdp;
 	uint32_t nvcpus;
 	struct vcpu_thread *vcpus;	/* nvcpus of them */
-	int *kick_fds;			/* their fds, for hv_machine_stop() */
 	int console_in, console_out;
 	bool output_broken;		/* console_out failed: drop output */
 	int wake_fd;			/* eventfd, readable once the run ends */
@@ -117,7 +116,7 @@ static void wake_all(struct hv_machine *m)
 		/* Only EAGAIN at a counter near 2^64: it is readable anyway. */
 	}
 	for (uint32_t i = 0; i < m->nvcpus; i++)
-		ioctl(m->kick_fds[i], HV_VCPU_KICK, 0);
+		libhv_vcpu_kick(m->vcpus[i].vcpu);
 }
 
 /* End the run for why, unless it has ended already; info may be NULL. */
@@ -473,7 +472,6 @@ static int vm_init(struct hv_machine *m, struct hv *hv)
 			return err;
 		t->m = m;
 		t->index = i;
-		m->kick_fds[i] = hv_vcpu_fd(t->vcpu);
 	}
 	return 0;
 }
@@ -485,7 +483,6 @@ static void machine_free(struct hv_machine *m)
 		close(m->wake_fd);
 	pthread_cond_destroy(&m->rx_cond);
 	pthread_mutex_destroy(&m->lock);
-	free(m->kick_fds);
 	free(m->vcpus);
 	free(m);
 }
@@ -521,9 +518,8 @@ int hv_machine_create(struct hv *hv, const struct hv_machine_config *config,
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_cond_init(&m->rx_cond, NULL);
 	m->vcpus = calloc(m->nvcpus, sizeof(*m->vcpus));
-	m->kick_fds = calloc(m->nvcpus, sizeof(*m->kick_fds));
 	m->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (!m->vcpus || !m->kick_fds) {
+	if (!m->vcpus) {
 		err = libhv_error(-ENOMEM, "out of memory");
 		goto err_free;
 	}
@@ -779,7 +775,13 @@ const char *hv_internal_error_name(uint32_t suberror)
 		return "backend state access failed";
 	case HV_INTERNAL_MEMORY_FAULT:
 		return "slot memory is gone";
+	case HV_INTERNAL_KVM_BASE + KVM_INTERNAL_ERROR_SIMUL_EX:
+		return "KVM: simultaneous exceptions";
+	case HV_INTERNAL_KVM_BASE + KVM_INTERNAL_ERROR_DELIVERY_EV:
+		return "KVM: an exit while delivering an event";
 	}
+	if (suberror > HV_INTERNAL_KVM_BASE && suberror < 2 * HV_INTERNAL_KVM_BASE)
+		return "KVM internal error";
 	return "unknown";
 }
 

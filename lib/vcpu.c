@@ -1,38 +1,18 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * vCPU handles: creation with the run page, entering the guest, and the
- * state ioctls (each a thin, size-checked wrapper).
+ * state calls, each handed to the accelerator (backend.h).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
-#include "internal.h"
-
-static int vcpu_map_run(struct hv_vcpu *vcpu)
-{
-	void *run;
-
-	run = mmap(NULL, vcpu->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   vcpu->fd, 0);
-	if (run == MAP_FAILED) {
-		int err = errno;
-
-		return libhv_error(-err, "cannot map the run page of vCPU %u: %s",
-				   vcpu->id, strerror(err));
-	}
-	vcpu->run = run;
-	/* Callers of the run loop almost always look at RIP and friends. */
-	vcpu->run->sync_regs = HV_SYNC_REGS;
-	return 0;
-}
+#include "backend.h"
 
 int hv_vcpu_create(struct hv_vm *vm, uint32_t id, struct hv_vcpu **out)
 {
 	struct hv_vcpu *vcpu;
-	int fd, err;
+	int err;
 
 	if (!vm)
 		return LIBHV_NULL_ARG(vm);
@@ -44,28 +24,20 @@ int hv_vcpu_create(struct hv_vm *vm, uint32_t id, struct hv_vcpu **out)
 	vcpu = calloc(1, sizeof(*vcpu));
 	if (!vcpu)
 		return libhv_error(-ENOMEM, "out of memory");
-	fd = LIBHV_IOCTL(vm->fd, HV_VM_CREATE_VCPU, id);
-	if (fd < 0) {
-		err = fd;
-		goto err_free;
-	}
 	vcpu->vm = vm;
-	vcpu->fd = fd;
 	vcpu->id = id;
 	vcpu->run_size = vm->run_size;
-	err = vcpu_map_run(vcpu);
-	if (err)
-		goto err_close;
+	err = vm->ops->vcpu_create(vm, vcpu);
+	if (err) {
+		free(vcpu);
+		return err;
+	}
+	/* Callers of the run loop almost always look at RIP and friends. */
+	vcpu->run->sync_regs = HV_SYNC_REGS;
 	vcpu->next = vm->vcpus;
 	vm->vcpus = vcpu;
 	*out = vcpu;
 	return 0;
-
-err_close:
-	close(fd);
-err_free:
-	free(vcpu);
-	return err;
 }
 
 static void vcpu_unlink(struct hv_vcpu *vcpu)
@@ -85,8 +57,7 @@ void hv_vcpu_destroy(struct hv_vcpu *vcpu)
 	if (!vcpu)
 		return;
 	vcpu_unlink(vcpu);
-	munmap(vcpu->run, vcpu->run_size);
-	close(vcpu->fd);
+	vcpu->vm->ops->vcpu_destroy(vcpu);
 	free(vcpu);
 }
 
@@ -110,161 +81,110 @@ struct hv_run *hv_vcpu_run_page(struct hv_vcpu *vcpu)
 	return vcpu ? vcpu->run : NULL;
 }
 
+/*
+ * Each state call checks its handle (the one argument error libhv catches
+ * itself), then asks the accelerator.
+ */
+#define VCPU_OP(vcpu, op, ...)					\
+	((vcpu) ? (vcpu)->vm->ops->op((vcpu), __VA_ARGS__) :	\
+		  LIBHV_NULL_ARG(vcpu))
+
 int hv_vcpu_run(struct hv_vcpu *vcpu)
 {
-	int err;
-
 	if (!vcpu)
 		return LIBHV_NULL_ARG(vcpu);
-	if (ioctl(vcpu->fd, HV_VCPU_RUN, 0) == 0)
-		return 0;
-	err = errno;
-	if (err == EINTR) {
-		/*
-		 * hv says HV_EXIT_INTERRUPTED itself; writing it again also
-		 * covers an EINTR from before hv looked at the run page.
-		 */
-		vcpu->run->exit_reason = HV_EXIT_INTERRUPTED;
-		return 0;
-	}
-	return libhv_error(-err, "HV_VCPU_RUN failed: %s", strerror(err));
+	return vcpu->vm->ops->vcpu_run(vcpu);
 }
-
-/* A NULL handle is the one argument error libhv catches before the ioctl. */
-#define VCPU_CHECK(vcpu)				\
-	do {						\
-		if (!(vcpu))				\
-			return LIBHV_NULL_ARG(vcpu);	\
-	} while (0)
 
 int hv_vcpu_get_regs(struct hv_vcpu *vcpu, struct hv_regs *regs)
 {
-	VCPU_CHECK(vcpu);
-	return LIBHV_IOCTL_PTR(vcpu->fd, HV_VCPU_GET_REGS, regs);
+	return VCPU_OP(vcpu, get_regs, regs);
 }
 
 int hv_vcpu_set_regs(struct hv_vcpu *vcpu, const struct hv_regs *regs)
 {
-	VCPU_CHECK(vcpu);
-	return LIBHV_IOCTL_PTR(vcpu->fd, HV_VCPU_SET_REGS, regs);
+	return VCPU_OP(vcpu, set_regs, regs);
 }
 
 int hv_vcpu_get_sregs(struct hv_vcpu *vcpu, struct hv_sregs *sregs)
 {
-	VCPU_CHECK(vcpu);
-	return LIBHV_IOCTL_PTR(vcpu->fd, HV_VCPU_GET_SREGS, sregs);
+	return VCPU_OP(vcpu, get_sregs, sregs);
 }
 
 int hv_vcpu_set_sregs(struct hv_vcpu *vcpu, const struct hv_sregs *sregs)
 {
-	VCPU_CHECK(vcpu);
-	return LIBHV_IOCTL_PTR(vcpu->fd, HV_VCPU_SET_SREGS, sregs);
+	return VCPU_OP(vcpu, set_sregs, sregs);
 }
 
-/*
- * HV_VCPU_GET/SET_MSRS return how many entries they processed: 0 of our
- * one entry means the MSR is not offered or the value is invalid.
- */
 int hv_vcpu_get_msr(struct hv_vcpu *vcpu, uint32_t index, uint64_t *value)
 {
-	struct hv_msr_entry entry = { .index = index };
-	struct hv_msrs msrs = { .nmsrs = 1, .entries = (uintptr_t)&entry };
-	int ret;
-
-	VCPU_CHECK(vcpu);
-	if (!value)
+	if (vcpu && !value)
 		return LIBHV_NULL_ARG(value);
-	ret = LIBHV_IOCTL_PTR(vcpu->fd, HV_VCPU_GET_MSRS, &msrs);
-	if (ret < 0)
-		return ret;
-	if (ret != 1)
-		return libhv_error(-EINVAL, "MSR 0x%x is not in HV_GET_MSR_LIST", index);
-	*value = entry.data;
-	return 0;
+	return VCPU_OP(vcpu, get_msr, index, value);
 }
 
 int hv_vcpu_set_msr(struct hv_vcpu *vcpu, uint32_t index, uint64_t value)
 {
-	struct hv_msr_entry entry = { .index = index, .data = value };
-	struct hv_msrs msrs = { .nmsrs = 1, .entries = (uintptr_t)&entry };
-	int ret;
-
-	VCPU_CHECK(vcpu);
-	ret = LIBHV_IOCTL_PTR(vcpu->fd, HV_VCPU_SET_MSRS, &msrs);
-	if (ret < 0)
-		return ret;
-	if (ret != 1)
-		return libhv_error(-EINVAL,
-				   "MSR 0x%x is not in HV_GET_MSR_LIST or 0x%llx is not a valid value for it",
-				   index, (unsigned long long)value);
-	return 0;
+	return VCPU_OP(vcpu, set_msr, index, value);
 }
 
 int hv_vcpu_get_xsave(struct hv_vcpu *vcpu, struct hv_xsave *xsave)
 {
-	VCPU_CHECK(vcpu);
-	return LIBHV_IOCTL_PTR(vcpu->fd, HV_VCPU_GET_XSAVE, xsave);
+	return VCPU_OP(vcpu, get_xsave, xsave);
 }
 
 int hv_vcpu_set_xsave(struct hv_vcpu *vcpu, const struct hv_xsave *xsave)
 {
-	VCPU_CHECK(vcpu);
-	return LIBHV_IOCTL_PTR(vcpu->fd, HV_VCPU_SET_XSAVE, xsave);
+	return VCPU_OP(vcpu, set_xsave, xsave);
 }
 
 int hv_vcpu_get_xcrs(struct hv_vcpu *vcpu, struct hv_xcrs *xcrs)
 {
-	VCPU_CHECK(vcpu);
-	return LIBHV_IOCTL_PTR(vcpu->fd, HV_VCPU_GET_XCRS, xcrs);
+	return VCPU_OP(vcpu, get_xcrs, xcrs);
 }
 
 int hv_vcpu_set_xcrs(struct hv_vcpu *vcpu, const struct hv_xcrs *xcrs)
 {
-	VCPU_CHECK(vcpu);
-	return LIBHV_IOCTL_PTR(vcpu->fd, HV_VCPU_SET_XCRS, xcrs);
+	return VCPU_OP(vcpu, set_xcrs, xcrs);
 }
 
 int hv_vcpu_get_cpuid(struct hv_vcpu *vcpu, struct hv_cpuid_entry *entries,
 		      uint32_t *nent)
 {
-	struct hv_cpuid cpuid = { 0 };
-	int ret;
-
-	VCPU_CHECK(vcpu);
-	if (!nent)
+	if (vcpu && !nent)
 		return LIBHV_NULL_ARG(nent);
-	cpuid.nent = *nent;
-	cpuid.entries = (uintptr_t)entries;
-	ret = LIBHV_IOCTL_PTR(vcpu->fd, HV_VCPU_GET_CPUID, &cpuid);
-	/* On -E2BIG too: nent says how much room is needed. */
-	if (ret >= 0 || ret == -E2BIG)
-		*nent = cpuid.nent;
-	return ret < 0 ? ret : 0;
+	return VCPU_OP(vcpu, get_cpuid, entries, nent);
 }
 
 int hv_vcpu_set_cpuid(struct hv_vcpu *vcpu,
 		      const struct hv_cpuid_entry *entries, uint32_t nent)
 {
-	struct hv_cpuid cpuid = { .nent = nent, .entries = (uintptr_t)entries };
-
-	VCPU_CHECK(vcpu);
-	return LIBHV_IOCTL_PTR(vcpu->fd, HV_VCPU_SET_CPUID, &cpuid);
+	return VCPU_OP(vcpu, set_cpuid, entries, nent);
 }
 
 int hv_vcpu_inject(struct hv_vcpu *vcpu, const struct hv_event *event)
 {
-	VCPU_CHECK(vcpu);
-	return LIBHV_IOCTL_PTR(vcpu->fd, HV_VCPU_INJECT, event);
+	return VCPU_OP(vcpu, inject, event);
+}
+
+int libhv_vcpu_kick(struct hv_vcpu *vcpu)
+{
+	return vcpu->vm->ops->kick(vcpu);
 }
 
 int hv_vcpu_kick(struct hv_vcpu *vcpu)
 {
-	VCPU_CHECK(vcpu);
-	return LIBHV_IOCTL(vcpu->fd, HV_VCPU_KICK, 0);
+	int err;
+
+	if (!vcpu)
+		return LIBHV_NULL_ARG(vcpu);
+	err = libhv_vcpu_kick(vcpu);
+	if (err)
+		return libhv_error(err, "cannot kick vCPU %u: %s", vcpu->id, strerror(-err));
+	return 0;
 }
 
 int hv_vcpu_get_stats(struct hv_vcpu *vcpu, struct hv_vcpu_stats *stats)
 {
-	VCPU_CHECK(vcpu);
-	return LIBHV_IOCTL_PTR(vcpu->fd, HV_VCPU_GET_STATS, stats);
+	return VCPU_OP(vcpu, get_stats, stats);
 }

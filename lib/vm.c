@@ -12,12 +12,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "backend.h"
 
 int hv_vm_create(struct hv *hv, struct hv_vm **out)
 {
 	struct hv_vm *vm;
-	int fd;
+	int err;
 
 	if (!hv)
 		return LIBHV_NULL_ARG(hv);
@@ -26,15 +26,13 @@ int hv_vm_create(struct hv *hv, struct hv_vm **out)
 	vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		return libhv_error(-ENOMEM, "out of memory");
-	fd = LIBHV_IOCTL(hv->fd, HV_CREATE_VM, 0);
-	if (fd < 0) {
-		free(vm);
-		if (fd == -EBUSY)
-			libhv_error(fd, "another hypervisor (e.g. KVM) is using SVM/VMX");
-		return fd;
-	}
-	vm->fd = fd;
+	vm->ops = hv->ops;
 	vm->run_size = hv->run_size;
+	err = vm->ops->vm_create(hv, vm);
+	if (err) {
+		free(vm);
+		return err;
+	}
 	*out = vm;
 	return 0;
 }
@@ -52,7 +50,7 @@ void hv_vm_destroy(struct hv_vm *vm)
 	while (vm->vcpus)
 		hv_vcpu_destroy(vm->vcpus);
 	/* Unmap only after the VM is gone, so the guest never sees a hole. */
-	close(vm->fd);
+	vm->ops->vm_destroy(vm);
 	for (size_t i = 0; i < vm->nr_slots; i++)
 		slot_release(&vm->slots[i]);
 	free(vm->slots);
@@ -82,32 +80,34 @@ static int slot_reserve(struct hv_vm *vm)
 }
 
 /*
- * The kernel validates the arguments (alignment, overlap, flags): libhv
- * passes them unchanged so that its callers see the kernel's answer.
+ * The accelerator validates the arguments (alignment, overlap, flags):
+ * libhv passes them unchanged so that its callers see its answer.
  */
 static int slot_add(struct hv_vm *vm, uint32_t id, uint64_t gpa, uint64_t size,
 		    void *host, uint32_t flags, bool owned)
 {
-	struct hv_memslot ms = {
-		.slot = id,
-		.flags = flags,
-		.gpa = gpa,
-		.size = size,
-		.uaddr = (uintptr_t)host,
+	struct libhv_slot slot = {
+		.id = id, .flags = flags, .gpa = gpa, .size = size,
+		.host = host, .owned = owned,
 	};
 	int err;
 
 	err = slot_reserve(vm);
 	if (err)
 		return err;
-	err = LIBHV_IOCTL_PTR(vm->fd, HV_VM_SET_MEMSLOT, &ms);
+	err = vm->ops->set_memslot(vm, &slot);
 	if (err)
 		return err;
-	vm->slots[vm->nr_slots++] = (struct libhv_slot){
-		.id = id, .flags = flags, .gpa = gpa, .size = size,
-		.host = host, .owned = owned,
-	};
+	vm->slots[vm->nr_slots++] = slot;
 	return 0;
+}
+
+struct libhv_slot *libhv_slot_by_id(struct hv_vm *vm, uint32_t id)
+{
+	for (size_t i = 0; i < vm->nr_slots; i++)
+		if (vm->slots[i].id == id)
+			return &vm->slots[i];
+	return NULL;
 }
 
 int hv_vm_set_memslot(struct hv_vm *vm, uint32_t slot, uint64_t gpa,
@@ -120,20 +120,17 @@ int hv_vm_set_memslot(struct hv_vm *vm, uint32_t slot, uint64_t gpa,
 
 int hv_vm_delete_memslot(struct hv_vm *vm, uint32_t slot)
 {
+	struct libhv_slot *s;
 	int err;
 
 	if (!vm)
 		return LIBHV_NULL_ARG(vm);
-	err = LIBHV_IOCTL(vm->fd, HV_VM_DELETE_MEMSLOT, slot);
-	if (err)
+	s = libhv_slot_by_id(vm, slot);
+	err = vm->ops->delete_memslot(vm, slot, s);
+	if (err || !s)
 		return err;
-	for (size_t i = 0; i < vm->nr_slots; i++) {
-		if (vm->slots[i].id != slot)
-			continue;
-		slot_release(&vm->slots[i]);
-		vm->slots[i] = vm->slots[--vm->nr_slots];
-		break;
-	}
+	slot_release(s);
+	*s = vm->slots[--vm->nr_slots];
 	return 0;
 }
 

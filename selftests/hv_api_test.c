@@ -112,9 +112,10 @@ TEST_F(dev, msr_list_full)
 	ASSERT_EQ(0, hv_ioctl(self->fd, HV_GET_MSR_LIST, &list));
 	ASSERT_EQ(count, list.nmsrs);
 	for (i = 0; i < count; i++)
-		for (j = i + 1; j < count; j++)
+		for (j = i + 1; j < count; j++) {
 			EXPECT_NE(idx[i], idx[j]) TH_LOG("MSR 0x%x listed twice",
 							 idx[i]);
+		}
 }
 
 TEST_F(dev, msr_list_padding_einval)

@@ -31,10 +31,21 @@ static GUEST_CODE void guest_spin(void)
 	GUEST_DONE();
 }
 
-/* HV_VCPU_RUN itself, to see the ioctl's own errno and exit reason. */
+/*
+ * HV_VCPU_RUN itself, to see the ioctl's own errno and exit reason. On
+ * KVM, which has no such ioctl, hv_vcpu_run() with its
+ * HV_EXIT_INTERRUPTED told as the ioctl's -EINTR.
+ */
 static int run_raw(struct hv_vcpu *vcpu)
 {
-	return ioctl(hv_vcpu_fd(vcpu), HV_VCPU_RUN, 0) ? -errno : 0;
+	int r;
+
+	if (!on_kvm())
+		return ioctl(hv_vcpu_fd(vcpu), HV_VCPU_RUN, 0) ? -errno : 0;
+	r = hv_vcpu_run(vcpu);
+	if (!r && hv_vcpu_run_page(vcpu)->exit_reason == HV_EXIT_INTERRUPTED)
+		r = -EINTR;
+	return r;
 }
 
 static void noop_handler(int sig)
@@ -423,8 +434,9 @@ static void __run_threads(struct __test_metadata *_metadata,
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, vcpu_thread_fn, &t[i]));
 	for (i = 0; i < n; i++)
 		pthread_join(th[i], NULL);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		EXPECT_EQ(0, t[i].error[0]) TH_LOG("vCPU %d: %s", i, t[i].error);
+	}
 }
 #define run_threads(t, n)	__run_threads(_metadata, t, n)
 

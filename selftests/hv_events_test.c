@@ -23,7 +23,7 @@ static long __inject(struct hv_vcpu *vcpu, uint8_t type, uint8_t vector,
 		.has_error_code = has_error_code, .error_code = error_code,
 	};
 
-	return hv_ioctl(hv_vcpu_fd(vcpu), HV_VCPU_INJECT, &ev);
+	return hv_vcpu_inject(vcpu, &ev);
 }
 #define inject(type, vector) \
 	ASSERT_EQ(0, __inject(self->g.vcpu, type, vector, false, 0))

@@ -40,7 +40,7 @@ FIXTURE_TEARDOWN(ioapic)
 } while (0)
 #define done0()		vcpu_done(self->e.vcpu[0])
 #define line(gsi, level) \
-	ASSERT_EQ(0, irq_line(self->e.vm, gsi, level))
+	ASSERT_EQ(0, hv_vm_irq_line(self->e.vm, gsi, level))
 
 /* Halt until this vCPU took @n interrupts; returns with IF clear. */
 GUEST_INLINE void wait_irqs(uint64_t n)

@@ -10,8 +10,18 @@
  */
 #include "apic_test.h"
 
-#define KVM_CPUID_SIGNATURE	0x40000100
-#define KVM_CPUID_FEATURES	0x40000101
+/*
+ * Where the KVM leaves are (Linux scans 0x40000000 to 0x4000ff00 in steps
+ * of 0x100 for the signature): hv has its own signature at 0x40000000 and
+ * KVM's at 0x40000100; KVM itself (HV_ACCEL=kvm) at 0x40000000.
+ */
+#define HV_KVM_CPUID_BASE	0x40000100
+#define KVM_KVM_CPUID_BASE	0x40000000
+#define CPUID_BASE_LAST		0x4000ff00
+/* "KVMKVMKVM\0\0\0" in EBX, ECX, EDX. */
+#define KVM_SIG_EBX		0x4b4d564b
+#define KVM_SIG_ECX		0x564b4d56
+#define KVM_SIG_EDX		0x0000004d
 #define KVM_FEATURE_CLOCKSOURCE2 (1U << 3)
 #define CPUID_1_ECX_HYPERVISOR	(1U << 31)
 #define MSR_KVM_WALL_CLOCK_NEW	0x4b564d00
@@ -88,14 +98,19 @@ GUEST_FIXTURE(kvmclock, NULL);
 
 static GUEST_CODE void guest_cpuid_leaves(void)
 {
-	uint32_t a, b, c, d;
+	uint32_t a, b, c, d, base;
 
-	guest_cpuid(KVM_CPUID_SIGNATURE, 0, &a, &b, &c, &d);
+	for (base = 0x40000000; base <= CPUID_BASE_LAST; base += 0x100) {
+		guest_cpuid(base, 0, &a, &b, &c, &d);
+		if (b == KVM_SIG_EBX && c == KVM_SIG_ECX && d == KVM_SIG_EDX)
+			break;
+	}
 	vals[0] = a;
 	vals[1] = b;
 	vals[2] = c;
 	vals[3] = d;
-	guest_cpuid(KVM_CPUID_FEATURES, 0, &a, &b, &c, &d);
+	vals[6] = base;
+	guest_cpuid(base + 1, 0, &a, &b, &c, &d);
 	vals[4] = a;
 	guest_cpuid(1, 0, &a, &b, &c, &d);
 	vals[5] = c;
@@ -103,9 +118,10 @@ static GUEST_CODE void guest_cpuid_leaves(void)
 }
 
 /*
- * "KVMKVMKVM\0\0\0" at 0x40000100 with the highest leaf in EAX, the
- * CLOCKSOURCE2 feature at 0x40000101, and CPUID.1:ECX.HYPERVISOR, without
- * which Linux does not look for hypervisor leaves at all.
+ * "KVMKVMKVM\0\0\0" at 0x40000100 (KVM: 0x40000000) with the highest leaf
+ * in EAX, the CLOCKSOURCE2 feature in the next leaf, and
+ * CPUID.1:ECX.HYPERVISOR, without which Linux does not look for hypervisor
+ * leaves at all.
  */
 TEST_F(kvmclock, cpuid)
 {
@@ -115,7 +131,8 @@ TEST_F(kvmclock, cpuid)
 
 	set_entry(guest_cpuid_leaves);
 	vcpu_done(self->g.vcpu);
-	EXPECT_LE(KVM_CPUID_FEATURES, VAL(0));
+	EXPECT_EQ(on_kvm() ? KVM_KVM_CPUID_BASE : HV_KVM_CPUID_BASE, VAL(6));
+	EXPECT_LE(VAL(6) + 1, VAL(0));
 	for (i = 0; i < 3; i++) {
 		r = VAL(1 + i);
 		memcpy(sig + 4 * i, &r, 4);

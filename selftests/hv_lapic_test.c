@@ -67,6 +67,14 @@ TEST_F(lapic, cpuid_bits)
 
 /* ---- registers ---- */
 
+/*
+ * What a write of @tpr to the TPR reads back. KVM on SVM keeps TPR[7:4]
+ * only: it copies the 4-bit V_TPR (CR8) back into the APIC's TPR at every
+ * exit (docs/KVM.md). hv, and the hardware's APIC, keep all 8 bits.
+ */
+#define TPR_KEPT(tpr)	(on_kvm() && cap(self->e.hv, HV_CAP_BACKEND) == HV_BACKEND_SVM ? \
+			 (tpr) & 0xf0 : (tpr))
+
 GUEST_INLINE void guest_x2apic_mode(void)
 {
 	if (guest_x2apic)
@@ -164,9 +172,10 @@ TEST_F(lapic, reset_state)
 		EXPECT_EQ(0, VAL(R_LDR));
 		EXPECT_EQ(0xffffffff, VAL(R_DFR));
 	}
-	for (i = 0; i <= maxlvt && i < NR_LVT; i++)
+	for (i = 0; i <= maxlvt && i < NR_LVT; i++) {
 		EXPECT_EQ(APIC_LVT_RESET, VAL(R_LVT + i))
 			TH_LOG("LVT register 0x%x", lvt_regs[i]);
+	}
 }
 
 /*
@@ -224,12 +233,13 @@ TEST_F(lapic, register_rw)
 		TH_LOG("unmasked an LVT entry while software-disabled");
 	EXPECT_EQ(APIC_SVR_ENABLE | APIC_SPURIOUS_VECTOR, VAL(1));
 	EXPECT_EQ(APIC_LVT_TIMER_PERIODIC | 0x42, VAL(2));
-	for (i = 1; i < 6; i++)
+	for (i = 1; i < 6; i++) {
 		EXPECT_EQ(lvt_regs[i] == APIC_LVT1 ? APIC_DM_NMI : 0x50 + i,
 			  VAL(16 + i))
 			TH_LOG("LVT register 0x%x", lvt_regs[i]);
-	EXPECT_EQ(0x5a, VAL(3));
-	EXPECT_EQ(0x5a, VAL(4));
+	}
+	EXPECT_EQ(TPR_KEPT(0x5a), VAL(3));
+	EXPECT_EQ(TPR_KEPT(0x5a), VAL(4));
 	EXPECT_EQ(APIC_TDCR_128, VAL(5));
 	if (!variant->x2apic) {
 		EXPECT_EQ(0x03000000, VAL(6));
@@ -305,7 +315,6 @@ static GUEST_CODE void guest_x2apic_msr_rules(void)
 	vals[i++] = wrmsr_gp(X2_DFR, 0xffffffff);
 	vals[i++] = rdmsr_gp(X2_ICR2);
 	vals[i++] = rdmsr_gp(X2_APR);
-	vals[i++] = wrmsr_gp(X2_EOI, 1);
 	/* x2APIC -> xAPIC: invalid. */
 	vals[i++] = wrmsr_gp(MSR_IA32_APICBASE, base);
 	/* EXTD without EN: invalid. */
@@ -329,18 +338,41 @@ TEST_F(lapic, x2apic_msr_rules)
 	set_entry(guest_x2apic_msr_rules);
 	done0();
 	n = VAL(63);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		EXPECT_EQ(1, VAL(i)) TH_LOG("check %d: no #GP", i);
+	}
 	if (!variant->x2apic) {
 		EXPECT_EQ(4, n);
 		return;
 	}
-	EXPECT_EQ(14, n);
+	EXPECT_EQ(13, n);
 	EXPECT_EQ(0, VAL(32)) TH_LOG("x2APIC -> disabled raised #GP");
 	EXPECT_EQ(0, VAL(33)) TH_LOG("disabled -> xAPIC raised #GP");
 	EXPECT_EQ(APIC_BASE_EN, VAL(34) & (APIC_BASE_EN | APIC_BASE_EXTD));
 	EXPECT_EQ(APIC_DEFAULT_GPA, VAL(34) & APIC_BASE_ADDR_MASK);
 	EXPECT_EQ(1, VAL(35)) TH_LOG("x2APIC MSR readable in xAPIC mode");
+}
+
+/* In x2APIC mode a WRMSR of a non-zero value to EOI #GPs (SDM 11.12.1.2). */
+static GUEST_CODE void guest_x2apic_eoi_nonzero(void)
+{
+	uint64_t base = guest_rdmsr(MSR_IA32_APICBASE);
+
+	guest_exc_expected = 1;
+	guest_exc_skip = 2;
+	guest_wrmsr(MSR_IA32_APICBASE, base | APIC_BASE_EXTD);
+	vals[0] = wrmsr_gp(X2_EOI, 1);
+	vals[1] = wrmsr_gp(X2_EOI, 0);
+	GUEST_DONE();
+}
+
+TEST_F(lapic, x2apic_eoi_nonzero_gp)
+{
+	SKIP_KVM("KVM (Linux 6.1) takes any value written to the x2APIC EOI MSR");
+	set_entry(guest_x2apic_eoi_nonzero);
+	done0();
+	EXPECT_EQ(1, VAL(0)) TH_LOG("EOI of 1: no #GP");
+	EXPECT_EQ(0, VAL(1)) TH_LOG("EOI of 0: #GP");
 }
 
 /* ---- self-IPIs, ISR, EOI, priorities ---- */
@@ -513,9 +545,10 @@ TEST_F(lapic, priority_classes)
 	EXPECT_EQ(PRIO_OUTER & 0xf0, VAL(2));
 	n = GUEST_VAR(self->e.vm, nev);
 	EXPECT_EQ(ARRAY_SIZE(want), n);
-	for (i = 0; i < ARRAY_SIZE(want) && i < n; i++)
+	for (i = 0; i < ARRAY_SIZE(want) && i < n; i++) {
 		EXPECT_EQ(want[i], GUEST_VAR(self->e.vm, ev)[i])
 			TH_LOG("event %zu", i);
+	}
 }
 
 /*
@@ -567,7 +600,7 @@ TEST_F(lapic, tpr_and_cr8)
 
 	set_entry(guest_tpr);
 	done0();
-	EXPECT_EQ(0x5a, VAL(0));
+	EXPECT_EQ(TPR_KEPT(0x5a), VAL(0));
 	EXPECT_EQ(1, VAL(1)) TH_LOG("TPR 0x5a: only 0x61 may come");
 	EXPECT_EQ(1, VAL(2));
 	EXPECT_EQ(1, VAL(3));
@@ -577,9 +610,10 @@ TEST_F(lapic, tpr_and_cr8)
 	EXPECT_EQ(3, VAL(7)) TH_LOG("CR8 7 let vector 0x72 in");
 	EXPECT_EQ(4, VAL(8));
 	EXPECT_EQ(0, VAL(9));
-	for (i = 0; i < ARRAY_SIZE(order); i++)
+	for (i = 0; i < ARRAY_SIZE(order); i++) {
 		EXPECT_EQ(order[i], irq_log(&self->e, 0).seq[i])
 			TH_LOG("interrupt %zu", i);
+	}
 }
 
 /* ---- the timer (SDM 11.5.4) ---- */
@@ -822,6 +856,8 @@ static GUEST_CODE void guest_timer_masked(void)
 
 TEST_F(lapic, timer_masked)
 {
+	if (host_is_qemu_tcg())
+		SKIP_KVM("KVM applies the LVT mask when it delivers an expired timer, which under QEMU TCG comes after the guest has unmasked it");
 	set_entry(guest_timer_masked);
 	done0();
 	EXPECT_EQ(0, VAL(0));

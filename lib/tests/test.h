@@ -43,5 +43,6 @@ void test_layout(void);
 void test_acpi(void);
 void test_linux_boot(void);
 void test_multiboot(void);
+void test_kvm(void);
 
 #endif /* LIBHV_TEST_H */

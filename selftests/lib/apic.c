@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -236,10 +235,9 @@ int irqchip_vm_create(struct hv *hv, struct hv_vm **out)
 	r = guest_vm_create(hv, &vm);
 	if (r)
 		return r;
-	if (ioctl(hv_vm_fd(vm), HV_VM_CREATE_IRQCHIP, 0)) {
-		r = -errno;
+	r = hv_vm_create_irqchip(vm);
+	if (r)
 		goto err;
-	}
 	r = guest_load_blob(vm, GUEST_AP_TRAMPOLINE_GPA, guest_ap_trampoline,
 			    guest_ap_trampoline_end);
 	if (r)
@@ -279,22 +277,6 @@ int irqchip_vcpu_add(struct hv_vm *vm, uint32_t id, void *entry,
 	/* EFER.LMA is the CPU's to set once CR0.PG is. */
 	b->efer = sregs.efer & ~(1ULL << 10);
 	return 0;
-}
-
-long irq_line(struct hv_vm *vm, uint32_t gsi, uint32_t level)
-{
-	struct hv_irq_line line = { .gsi = gsi, .level = level };
-	long r = ioctl(hv_vm_fd(vm), HV_VM_IRQ_LINE, &line);
-
-	return r < 0 ? -errno : r;
-}
-
-long signal_msi(struct hv_vm *vm, uint64_t address, uint32_t data)
-{
-	struct hv_msi msi = { .address = address, .data = data };
-	long r = ioctl(hv_vm_fd(vm), HV_VM_SIGNAL_MSI, &msi);
-
-	return r < 0 ? -errno : r;
 }
 
 static void *vcpu_thread_fn(void *arg)

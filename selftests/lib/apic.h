@@ -351,10 +351,6 @@ int irqchip_vm_create(struct hv *hv, struct hv_vm **out);
 int irqchip_vcpu_add(struct hv_vm *vm, uint32_t id, void *entry,
 		     struct hv_vcpu **out);
 
-/* HV_VM_IRQ_LINE / HV_VM_SIGNAL_MSI: the ioctl's result, or -errno. */
-long irq_line(struct hv_vm *vm, uint32_t gsi, uint32_t level);
-long signal_msi(struct hv_vm *vm, uint64_t address, uint32_t data);
-
 /*
  * A vCPU running in a thread of its own. Harness assertions work only on
  * the test's main thread: the thread records how its run ended and the

@@ -4,7 +4,8 @@
 # make check: build everything, run libhv's unit tests here, then boot a
 # Debian kernel in each emulated host (svm: QEMU TCG with AMD-V; vmx: Bochs
 # with VT-x and EPT) and run the selftests, the hvctl smoke tests and the KVM
-# reference checks there (see init.sh); and check that hv refuses a VT-x CPU
+# reference checks there, then the selftests again on KVM through libhv,
+# compared test by test with hv (see init.sh, tap-diff.awk); and check that hv refuses a VT-x CPU
 # without EPT (vmx-noept: Bochs' Core 2). The hosts run in parallel, and
 # beside them the DKMS test (dkms.sh) and the Debian packages' (packages.sh).
 # Prints a summary per part and, as its last line,

@@ -381,6 +381,8 @@ build_initramfs() {
 			for t in $(sed -e 's/#.*//' "$sdir/tests.list"); do
 				[ -f "$sdir/$t" ] && install_elf "$sdir/$t" "$root" "hv/selftests/$t"
 			done
+			# one idle KVM VM for the run on KVM (kvm_hold.c)
+			[ -f "$sdir/kvm_hold" ] && install_elf "$sdir/kvm_hold" "$root" hv/selftests/kvm_hold
 		fi
 		# HOOK: the selftests that need /dev/kvm, run again once KVM is
 		# loaded: TESTBED_KVM_SELFTESTS, else those in tests.list with
@@ -400,12 +402,21 @@ build_initramfs() {
 		done
 	fi
 
+	# The suite on KVM: svm by default; vmx once validated in Bochs.
+	local kvm_suite=${TESTBED_KVM_SUITE:-}
+	if [ -z "$kvm_suite" ]; then
+		case $vendor in
+		svm*) kvm_suite=1 ;;
+		*) kvm_suite=0 ;;
+		esac
+	fi
 	cat >"$root/hv/config" <<-EOF
 		MODE=$mode
 		VENDOR=${vendor%%-*}
 		KVM_MODULES="$kvm_mods"
 		KVM_NAME=${kvm//-/_}
 		KVM_SELFTESTS="${kvm_tests//$'\n'/ }"
+		KVM_SUITE=$kvm_suite
 		SELFTESTS_TIMEOUT=$SELFTESTS_TIMEOUT
 		SMOKE_TIMEOUT=$SMOKE_TIMEOUT
 		STEP_TIMEOUT=$STEP_TIMEOUT
@@ -678,7 +689,7 @@ emulator_messages() {
 # unfinished run and kernel splats count as failures too.
 summarize_tap() {
 	local name=$1 log=$2 klog=${3:-} status=${4:-} kind p f s sec rest
-	local total_p=0 total_f=0 total_s=0 selftests_seen=0 failures='' splat
+	local total_p=0 total_f=0 total_s=0 selftests_seen=0 kvm_seen=0 failures='' splat
 	set_limits "$name"
 	echo
 	echo "== $name =="
@@ -686,14 +697,18 @@ summarize_tap() {
 		case $kind in
 		S)
 			read -r sec p f s <<<"$rest"
-			printf '   %-10s %4d passed, %d failed, %d skipped\n' "$sec" "$p" "$f" "$s"
+			printf '   %-13s %4d passed, %d failed, %d skipped\n' "$sec" "$p" "$f" "$s"
 			total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
 			[ "$sec" = selftests ] && [ $((p + f + s)) -gt 0 ] && selftests_seen=1
+			[ "$sec" = kvm-selftests ] && [ $((p + f + s)) -gt 0 ] && kvm_seen=1
 			;;
 		F) failures+="   FAILED (${rest%% *}): ${rest#* }"$'\n' ;;
 		esac
 	done < <(awk -v sec="$name" -f "$TESTBED/tap-summary.awk" "$log")
 	printf '%s' "$failures"
+	if grep -q '^=== HV-TESTBED SECTION kvm-selftests' "$log"; then
+		summarize_kvm_diff "$name" "$log"
+	fi
 
 	if [ -n "$klog" ]; then
 		splat=0
@@ -722,9 +737,36 @@ summarize_tap() {
 			total_f=$((total_f + 1))
 			echo "   FAILED: the selftests printed no results"
 		fi
+		if [ $kvm_seen = 0 ] && grep -q '^# run_all.sh exit status' <(sed -n '/^=== HV-TESTBED SECTION kvm-selftests/,$p' "$log"); then
+			total_f=$((total_f + 1))
+			echo "   FAILED: the selftests on KVM printed no results"
+		fi
 	fi
 	printf '   %s: %d passed, %d failed, %d skipped\n' "$name" $total_p $total_f $total_s
 	tally $total_p $total_f $total_s
+}
+
+# summarize_kvm_diff NAME LOG: the suite on hv (section selftests) against
+# the same suite on KVM (kvm-selftests, init.sh): each test whose result
+# differs, and how many KVM skipped (hv only, or a known difference; the
+# tests and reasons go to BUILD/NAME-kvm-skips.txt). Nothing is counted
+# here: a failure is counted in its own section already.
+summarize_kvm_diff() {
+	local name=$1 log=$2 skips=$BUILD/$1-kvm-skips.txt kind bin test ra rb rest
+	local both=0 differ=0 known=0 lines=''
+	: >"$skips"
+	while read -r kind rest; do
+		case $kind in
+		D)
+			read -r bin test ra rb <<<"$rest"
+			lines+="   DIFFERS: $bin $test: $ra on hv, $rb on KVM"$'\n' ;;
+		K) echo "$rest" >>"$skips" ;;
+		N) read -r both differ known <<<"$rest" ;;
+		esac
+	done < <(awk -f "$TESTBED/tap-diff.awk" "$log")
+	printf '   hv vs KVM: %d tests ran on both, %d results differ, %d skipped on KVM (%s)\n' \
+		"$both" "$differ" "$known" "$skips"
+	printf '%s' "$lines"
 }
 
 # summarize_counts NAME LOG: add a unit-test run's last "N passed, N failed"
