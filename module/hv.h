@@ -235,6 +235,7 @@ struct hv_events {
  * @gprs: general purpose registers (the backend keeps RIP, RFLAGS and, on
  *	SVM, RAX/RSP in its own state and syncs them around each entry).
  * @rip: guest RIP.
+ * @exit_rip: guest RIP at the last exit (see hv_shadow_over()).
  * @rflags: guest RFLAGS.
  * @xcr0: guest XCR0.
  * @osxsave: guest CR4.OSXSAVE: without it XCR0 does not affect the guest,
@@ -270,6 +271,7 @@ struct hv_vcpu {
 
 	u64 gprs[HV_NR_GPRS];
 	u64 rip;
+	u64 exit_rip;
 	u64 rflags;
 	u64 xcr0;
 	bool osxsave;
@@ -545,6 +547,24 @@ long hv_ioctl_get_msr_list(void __user *argp);
 long hv_vcpu_ioctl_msrs(struct hv_vcpu *vcpu, void __user *argp, bool set);
 int hv_msr_get(struct hv_vcpu *vcpu, u32 index, u64 *data);
 int hv_msr_set(struct hv_vcpu *vcpu, u32 index, u64 data, bool host);
+
+/**
+ * hv_shadow_over() - has the STI / MOV SS interrupt shadow of the last exit
+ *	ended?
+ * @vcpu: the vCPU, between an exit and the next entry.
+ *
+ * The shadow covers the one instruction after STI or MOV SS (SDM vol. 2B
+ * "STI"; APM vol. 2, 15.21.5). When hv completed that instruction (a HLT,
+ * an I/O, an MSR access) and moved RIP past it, or userspace moved RIP,
+ * the shadow the exit reported is over: entering with it would hold off
+ * interrupts for one more instruction, and an interrupt that should have
+ * ended a STI; HLT would come after the guest's next CLI instead. The
+ * backends drop it at entry and ignore it before.
+ */
+static inline bool hv_shadow_over(const struct hv_vcpu *vcpu)
+{
+	return vcpu->rip != vcpu->exit_rip;
+}
 
 /* Inline helpers on the guest's register state. */
 static inline u64 hv_gpr_read(struct hv_vcpu *vcpu, int reg, int size)

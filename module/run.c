@@ -315,6 +315,7 @@ static bool hv_enter_guest(struct hv_vcpu *vcpu)
 	hv_rcu_guest_enter(cpu);
 
 	hv_ops->run(vcpu);
+	vcpu->exit_rip = vcpu->rip;
 
 	/*
 	 * Debug registers stay the host's (guest accesses are emulated), but

@@ -429,6 +429,48 @@ TEST_F(lapic, self_ipi)
 	}
 }
 
+/*
+ * STI; HLT with an interrupt already pending, many times over: the
+ * interrupt must come after the HLT (its return address is the CLI), never
+ * inside the STI shadow, or the HLT halts the guest for good. Two hv bugs
+ * did that: a shadow kept after hv completed the HLT, and trusting QEMU's
+ * SVM, which loses the shadow at VMRUN (svm_note_shadow()); host
+ * interrupts between STI and HLT are what makes the second one show.
+ */
+#define STI_HLT_ROUNDS	2000
+
+extern char lapic_test_hlt[];
+
+static GUEST_CODE void guest_sti_hlt_rounds(void)
+{
+	uint64_t i, early = 0;
+
+	guest_irq_hook = guest_irq_log_eoi;
+	guest_apic_enable();
+	for (i = 0; i < STI_HLT_ROUNDS; i++) {
+		apic_write(APIC_ICR, APIC_DEST_SELF | SELF_VECTOR);
+		asm volatile("sti\n\t"
+			     ".globl lapic_test_hlt\n"
+			     "lapic_test_hlt: hlt\n\t"
+			     "cli" : : : "memory");
+		if (guest_exc_rip == (uint64_t)lapic_test_hlt)
+			early++;
+	}
+	vals[0] = guest_irqs[0].count;
+	vals[1] = early;
+	GUEST_DONE();
+}
+
+TEST_F(lapic, sti_hlt_pending_wakes)
+{
+	if (host_is_qemu_tcg())
+		SKIP_KVM("QEMU's SVM loses the STI shadow at VMRUN and KVM takes its word: interrupts come inside the shadow (hv works around it)");
+	set_entry(guest_sti_hlt_rounds);
+	done0();
+	EXPECT_EQ(STI_HLT_ROUNDS, VAL(0));
+	EXPECT_EQ(0, VAL(1)) TH_LOG("interrupts taken inside the STI shadow");
+}
+
 #define ISR_VECTOR	0x45
 
 /* In the handler: ISR set, IRR clear, PPR = the vector's class; EOI clears. */

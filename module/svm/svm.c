@@ -62,6 +62,8 @@ struct svm_vcpu {
 	bool mce_kill;		/* the guest raised #MC on purpose */
 	bool iret_seen;		/* the NMI handler's IRET was intercepted */
 	u64 iret_rip;		/* ... at this RIP, not executed yet */
+	bool shadow_lost;	/* svm_note_shadow() */
+	u64 shadow_rip;		/* the guest was last seen in a shadow here */
 };
 
 static struct svm_vcpu *to_svm(struct hv_vcpu *vcpu)
@@ -311,6 +313,7 @@ static int svm_vcpu_init(struct hv_vcpu *vcpu)
 	if (!sv->vmcb)
 		return -ENOMEM;
 	sv->vmcb_pa = __pa(sv->vmcb);
+	sv->shadow_rip = ~0ULL;
 	svm_vmcb_reset(vcpu);
 	return 0;
 }
@@ -418,6 +421,32 @@ static u32 svm_sync_tpr(struct hv_vcpu *vcpu, struct svm_vmcb_ctrl *c)
 	return v_tpr;
 }
 
+/*
+ * QEMU's emulated SVM (TCG) drops the interrupt shadow that VMCB int_state
+ * gives VMRUN: a guest that exited between STI and HLT (a host interrupt)
+ * then takes the VINTR exit at the HLT itself, int_state clear, where a CPU
+ * never opens the window (APM vol. 2, 15.21.4). Injecting there delivers
+ * the interrupt before the HLT, which then halts the guest for good. So a
+ * VINTR exit at the very RIP where the guest was last seen in a shadow
+ * counts as still in it, and the next entry goes without a window: the
+ * shadowed instruction runs first (svm_request_window()). Never seen on a
+ * CPU; free there.
+ */
+static void svm_note_shadow(struct svm_vcpu *sv, struct hv_vcpu *vcpu)
+{
+	const struct svm_vmcb_ctrl *c = &sv->vmcb->ctrl;
+
+	if (c->int_state & SVM_INT_SHADOW) {
+		sv->shadow_rip = vcpu->rip;
+		return;
+	}
+	if (c->exit_code == VMEXIT_VINTR && vcpu->rip == sv->shadow_rip &&
+	    !sv->shadow_lost)
+		sv->shadow_lost = true;
+	else
+		sv->shadow_rip = ~0ULL;
+}
+
 static void svm_run(struct hv_vcpu *vcpu)
 {
 	struct svm_vcpu *sv = to_svm(vcpu);
@@ -429,6 +458,10 @@ static void svm_run(struct hv_vcpu *vcpu)
 		svm_new_asid(sv, sd);
 	vmcb->save.rax = vcpu->gprs[HV_RAX];
 	vmcb->save.rsp = vcpu->gprs[HV_RSP];
+	if (hv_shadow_over(vcpu)) {
+		vmcb->ctrl.int_state &= ~SVM_INT_SHADOW;
+		sv->shadow_lost = false;
+	}
 	vmcb->save.rip = vcpu->rip;
 	vmcb->save.rflags = vcpu->rflags;
 
@@ -462,6 +495,7 @@ static void svm_run(struct hv_vcpu *vcpu)
 	if (vmcb->ctrl.exit_code == VMEXIT_INVALID)
 		sv->asid_generation = 0;
 	svm_reinject(sv, &vmcb->ctrl);
+	svm_note_shadow(sv, vcpu);
 	/* NMIs are unblocked once the intercepted IRET has run (15.21.4). */
 	if (sv->iret_seen && vcpu->rip != sv->iret_rip) {
 		sv->iret_seen = false;
@@ -471,17 +505,20 @@ static void svm_run(struct hv_vcpu *vcpu)
 
 /* ---- events ---- */
 
+static bool svm_in_shadow(struct hv_vcpu *vcpu)
+{
+	return ((to_vmcb(vcpu)->ctrl.int_state & SVM_INT_SHADOW) ||
+		to_svm(vcpu)->shadow_lost) && !hv_shadow_over(vcpu);
+}
+
 static bool svm_interrupt_allowed(struct hv_vcpu *vcpu)
 {
-	const struct svm_vmcb *vmcb = to_vmcb(vcpu);
-
-	return (vcpu->rflags & X86_EFLAGS_IF) &&
-	       !(vmcb->ctrl.int_state & SVM_INT_SHADOW);
+	return (vcpu->rflags & X86_EFLAGS_IF) && !svm_in_shadow(vcpu);
 }
 
 static bool svm_nmi_allowed(struct hv_vcpu *vcpu)
 {
-	return !(to_vmcb(vcpu)->ctrl.int_state & SVM_INT_SHADOW);
+	return !svm_in_shadow(vcpu);
 }
 
 static bool svm_event_in_flight(struct hv_vcpu *vcpu)
@@ -517,6 +554,9 @@ static void svm_request_window(struct hv_vcpu *vcpu, bool nmi)
 
 	/* Still in the NMI handler: the IRET intercept ends the window. */
 	if (nmi && vcpu->events.nmi_masked && !to_svm(vcpu)->iret_seen)
+		return;
+	/* The emulator lost the shadow once: the instruction runs first. */
+	if (to_svm(vcpu)->shadow_lost && !hv_shadow_over(vcpu))
 		return;
 	c->int_ctl |= SVM_V_IRQ | SVM_V_IGN_TPR |
 		      (0xfU << SVM_V_INTR_PRIO_SHIFT);

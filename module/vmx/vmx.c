@@ -193,7 +193,6 @@ struct vmx_vcpu {
 	u32 insn_len;
 	unsigned long exit_qual;
 	u64 exit_gpa;
-	u64 exit_rip;
 	u32 exit_cs_ar;			/* CR accesses in long mode only */
 	u64 fail;			/* no entry: HV_EXIT_FAIL_ENTRY's reason */
 
@@ -1219,18 +1218,22 @@ static int vmx_set_msr(struct hv_vcpu *vcpu, u32 index, u64 data)
 
 /* ---- events ---- */
 
+static bool vmx_in_shadow(struct hv_vcpu *vcpu)
+{
+	return (to_vmx(vcpu)->intr_state &
+		(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)) &&
+	       !hv_shadow_over(vcpu);
+}
+
 static bool vmx_interrupt_allowed(struct hv_vcpu *vcpu)
 {
-	return (vcpu->rflags & X86_EFLAGS_IF) &&
-	       !(to_vmx(vcpu)->intr_state &
-		 (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+	return (vcpu->rflags & X86_EFLAGS_IF) && !vmx_in_shadow(vcpu);
 }
 
 static bool vmx_nmi_allowed(struct hv_vcpu *vcpu)
 {
-	return !(to_vmx(vcpu)->intr_state &
-		 (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS |
-		  GUEST_INTR_STATE_NMI));
+	return !vmx_in_shadow(vcpu) &&
+	       !(to_vmx(vcpu)->intr_state & GUEST_INTR_STATE_NMI);
 }
 
 static bool vmx_event_in_flight(struct hv_vcpu *vcpu)
@@ -1511,8 +1514,7 @@ static void vmx_sync_to_vmcs(struct hv_vcpu *vcpu, struct vmx_vcpu *vx)
 	vmcs_writel(GUEST_RIP, vcpu->rip);
 	vmcs_writel(GUEST_RSP, vcpu->gprs[HV_RSP]);
 	vmcs_writel(GUEST_RFLAGS, vcpu->rflags);
-	/* hv moved RIP past an instruction: its interrupt shadow is over. */
-	if (vcpu->rip != vx->exit_rip)
+	if (hv_shadow_over(vcpu))
 		vmx_set_intr_state(vx, vx->intr_state &
 				   ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
 	vmx_arm_preempt_timer(vcpu, vx);
@@ -1543,7 +1545,6 @@ static void vmx_read_exit(struct hv_vcpu *vcpu, struct vmx_vcpu *vx)
 	vcpu->rip = vmcs_readl(GUEST_RIP);
 	vcpu->gprs[HV_RSP] = vmcs_readl(GUEST_RSP);
 	vcpu->rflags = vmcs_readl(GUEST_RFLAGS);
-	vx->exit_rip = vcpu->rip;
 }
 
 /*
