@@ -9,7 +9,9 @@
 #   make readme-kernels  README's supported-kernels table from the last matrix run
 #   make demo          a sample guest under hvctl in the emulated host
 #   make host-run CMD='...'  one command line in an emulated host (VENDOR=svm|vmx)
-#   make bench         I/O exit and page fault costs, hv beside KVM
+#   make bench         exit, interrupt, memory and boot costs, hv beside KVM,
+#                      in both emulated hosts (docs/BENCH.md)
+#   make bench-native  the same on this host, hv.ko and KVM loaded in turn (root)
 #   make lint          checkpatch --strict, sparse and W=1 on module/
 #   make install       libhv, hvctl, headers, man pages and the udev rule
 #                      under PREFIX (DESTDIR aware; see "Installing" below)
@@ -74,6 +76,9 @@ demo:
 
 bench:
 	selftests/testbed/bench.sh
+
+bench-native:
+	selftests/testbed/bench.sh -n
 
 # CMD and VENDOR reach the script through the environment (make exports
 # command-line variables), so CMD needs no quoting here.
@@ -170,6 +175,6 @@ clean:
 
 .PHONY: all module lib cli selftests test-lib check check-native check-kernels \
 	readme-kernels \
-	demo bench host-run lint \
+	demo bench bench-native host-run lint \
 	install uninstall deb check-packages dkms-src dkms-install dkms-remove \
 	check-dkms clean

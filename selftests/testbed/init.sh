@@ -10,7 +10,7 @@
 #
 # /hv/config (written by lib.sh) sets:
 #   MODE               check: every test; demo: a Linux guest under hvctl;
-#                      bench: hv_bench on hv, then on KVM; noept: hv must
+#                      bench: hv_bench on hv and KVM in turn; noept: hv must
 #                      refuse a VT-x CPU without EPT, and the host go on;
 #                      run: one command line (/hv/cmd, run-in-host.sh)
 #   VENDOR             svm or vmx: the CPU flag and hvctl backend expected
@@ -26,6 +26,9 @@
 #   LINUX_VCPUS        the vCPU counts to boot the Linux guest with
 #   LINUX_APPEND       more kernel parameters for the Linux guest
 #   STEP_TIMEOUT       seconds for anything else (insmod, one binary)
+#   BENCH_ROUNDS, BENCH_MS, BENCH_BOOTS, BENCH_NAMES, BENCH_TIMEOUT
+#                      MODE bench: bench-rounds.sh's -r, -t, -L, names,
+#                      and the seconds it may take
 #   DEMO_VCPUS         MODE demo: the Linux guest's vCPUs
 #   DEMO_APPEND        MODE demo: its kernel parameters after LINUX_APPEND
 #   RUN_TIMEOUT        MODE run: seconds for the command
@@ -160,14 +163,17 @@ load_kvm() {
 	check "$KVM_NAME is loaded" grep -q "^$KVM_NAME " /proc/modules
 }
 
-# The same guests on hv, then on KVM, BENCH_ROUNDS rounds each (one owns
-# SVM/VMX at a time; hv_bench makes KVM turn it on only once, see there).
+# make bench: hv_bench on hv and on KVM in turn, BENCH_ROUNDS rounds of
+# BENCH_NAMES (default all), then BENCH_BOOTS Linux boots on each
+# (bench-rounds.sh), within BENCH_TIMEOUT seconds.
 bench() {
 	section bench
 	load_hv
 	load_kvm
-	run_timed "$STEP_TIMEOUT" /hv/bin/hv_bench hv 20000 "${BENCH_ROUNDS:-5}"
-	run_timed "$STEP_TIMEOUT" /hv/bin/hv_bench kvm 20000 "${BENCH_ROUNDS:-5}"
+	# shellcheck disable=SC2086 # BENCH_NAMES is a list
+	run_timed "$BENCH_TIMEOUT" sh /hv/bench-rounds.sh -r "$BENCH_ROUNDS" \
+		-t "$BENCH_MS" -L "$BENCH_BOOTS" -k /hv/guest -c /hv/bin/hvctl \
+		-T "$LINUX_TIMEOUT" -a "$LINUX_APPEND" /hv/bin/hv_bench $BENCH_NAMES
 }
 
 # The reference: the distribution's KVM loads on this emulated CPU, and the

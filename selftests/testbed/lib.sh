@@ -356,11 +356,12 @@ build_initramfs() {
 		cp "$BUILD"/guests/*.bin "$BUILD/guests/multiboot.elf" "$root/hv/guests/"
 	fi
 
-	if [ "$mode" = bench ]; then
+	if [ "$mode" = bench ] || { [ "$mode" = run ] && [ -f "$TOP/selftests/build/hv_bench" ]; }; then
 		install_elf "$TOP/selftests/build/hv_bench" "$root" hv/bin/hv_bench
+		install -m 755 "$TOP/selftests/bench/bench-rounds.sh" "$root/hv/"
 	fi
 	case $mode in
-	check | demo | run)
+	check | demo | run | bench)
 		mkdir -p "$BUILD/$vendor/guest" "$root/hv/guest"
 		build_guest_initramfs "$BUILD/$vendor/guest"
 		cp "$BUILD/$vendor/guest/initrd.gz" "$root/hv/guest/initrd.gz"
@@ -402,7 +403,12 @@ build_initramfs() {
 		done
 	fi
 
-	# The suite on KVM: svm by default; vmx once validated in Bochs.
+	# The suite on KVM: svm by default. Not vmx: kvm_intel in Bochs
+	# locks up (hv_memslot_test, a slot changed under a running vCPU:
+	# KVM's remote TLB flush waits forever for the CPU that runs the
+	# vCPU, which answers no IPI and no NMI backtrace any more; seen
+	# 2026-11-22 with Bochs 2.7 and 6.1.0-56). TESTBED_KVM_SUITE=1
+	# forces it.
 	local kvm_suite=${TESTBED_KVM_SUITE:-}
 	if [ -z "$kvm_suite" ]; then
 		case $vendor in
@@ -427,6 +433,11 @@ build_initramfs() {
 		DEMO_APPEND=$(printf %q "${DEMO_APPEND:-}")
 		RUN_TIMEOUT=${RUN_TIMEOUT:-$STEP_TIMEOUT}
 		RUN_LOAD_HV=${RUN_LOAD_HV:-1}
+		BENCH_ROUNDS=${BENCH_ROUNDS:-5}
+		BENCH_MS=${BENCH_MS:-200}
+		BENCH_BOOTS=${BENCH_BOOTS:-1}
+		BENCH_NAMES="${BENCH_NAMES:-}"
+		BENCH_TIMEOUT=$((TIMEOUT - 60))
 	EOF
 	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
 		gzip -1 >"$BUILD/$vendor/initrd.gz"
@@ -464,14 +475,15 @@ stream() {
 
 # boot_svm KVER: boot the svm initramfs on QEMU's emulated AMD CPU (TCG with
 # SVM and nested paging; TESTBED_SVM_APPEND: more kernel parameters); the test console to svm.log, the kernel's to
-# svm-kernel.log, and the test console streamed to stdout. Returns QEMU's
+# svm-kernel.log, and the test console streamed to stdout. TESTBED_QEMU_ACCEL:
+# QEMU's -accel (default tcg: one host thread per CPU). Returns QEMU's
 # status (124 after TIMEOUT seconds).
 boot_svm() {
 	local kver=$1 log=$BUILD/svm.log klog=$BUILD/svm-kernel.log pid rc
 	rm -f "$log" "$log.silent" "$klog"
 	: >"$log"
 	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
-		-machine q35 -accel tcg -cpu EPYC -m 1G -smp 2 \
+		-machine q35 -accel "${TESTBED_QEMU_ACCEL:-tcg}" -cpu EPYC -m 1G -smp 2 \
 		-kernel "$KROOT/boot/vmlinuz-$kver" -initrd "$BUILD/svm/initrd.gz" \
 		-append "console=ttyS1 loglevel=7 panic=-1${TESTBED_SVM_APPEND:+ $TESTBED_SVM_APPEND}" \
 		-nodefaults -display none -no-reboot ${TESTBED_QEMU_EXTRA:-} \
