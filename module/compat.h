@@ -341,8 +341,23 @@ static inline void hv_cr4_clear_bits(unsigned long mask) { WARN_ON_ONCE(1); }
 #ifdef HV_HAVE_L1TF_MITIGATION
 #define hv_l1tf_flush_wanted()	(l1tf_mitigation != L1TF_MITIGATION_OFF && \
 				 l1tf_vmx_mitigation != VMENTER_L1D_FLUSH_NEVER)
+#define hv_l1tf_flush_always()	(l1tf_vmx_mitigation == VMENTER_L1D_FLUSH_ALWAYS)
 #else
 #define hv_l1tf_flush_wanted()	true
+#define hv_l1tf_flush_always()	false
+#endif
+
+/*
+ * Whether an interrupt or NMI ran on this CPU since the last clear: the
+ * entry code notes it for KVM's conditional L1D flush. Without the note,
+ * assume one did (the flush then happens before every entry).
+ */
+#ifdef HV_HAVE_L1TF_IRQ_FLAG
+#define hv_l1tf_irq_seen()	kvm_get_cpu_l1tf_flush_l1d()
+#define hv_l1tf_irq_clear()	kvm_clear_cpu_l1tf_flush_l1d()
+#else
+#define hv_l1tf_irq_seen()	true
+#define hv_l1tf_irq_clear()	do { } while (0)
 #endif
 
 /* An indirect branch prediction barrier between two guests' runs. */

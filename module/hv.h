@@ -236,6 +236,9 @@ struct hv_events {
  *	SVM, RAX/RSP in its own state and syncs them around each entry).
  * @rip: guest RIP.
  * @exit_rip: guest RIP at the last exit (see hv_shadow_over()).
+ * @host_ran: since the last entry the host did more than hv's exit
+ *	handlers (came back from userspace, faulted memory in): an
+ *	L1TF-affected CPU flushes L1D before the next entry.
  * @rflags: guest RFLAGS.
  * @xcr0: guest XCR0.
  * @osxsave: guest CR4.OSXSAVE: without it XCR0 does not affect the guest,
@@ -272,6 +275,7 @@ struct hv_vcpu {
 	u64 gprs[HV_NR_GPRS];
 	u64 rip;
 	u64 exit_rip;
+	bool host_ran;
 	u64 rflags;
 	u64 xcr0;
 	bool osxsave;

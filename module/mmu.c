@@ -292,6 +292,7 @@ int hv_mmu_page_fault(struct hv_vcpu *vcpu, u64 gpa, bool write)
 	if (ret)
 		return ret;
 	/* Writable slots are faulted for write: no COW page can stay mapped. */
+	vcpu->host_ran = true;
 	ret = hv_get_user_page(hva, writable, &page);
 	if (ret == -EINTR || ret == -EAGAIN)
 		return 1;	/* a fatal signal: the run loop sees it */

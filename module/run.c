@@ -426,6 +426,7 @@ long hv_vcpu_run(struct hv_vcpu *vcpu)
 	if (ret)
 		return ret;
 	vcpu->run->exit_reason = HV_EXIT_NONE;
+	vcpu->host_ran = true;
 
 	hv_fpu_run_begin(&vcpu->fpu);
 	ret = hv_run_loop(vcpu);

@@ -142,6 +142,7 @@ static struct {
 	u32 preempt_timer;		/* 1 ms in timer units, 0 without */
 	unsigned long invept_type;
 	bool l1d_flush;
+	bool l1d_flush_always;
 	void *io_bitmaps;		/* A and B, two pages */
 	void *msr_bitmap;
 	unsigned long host_idt;
@@ -195,6 +196,7 @@ struct vmx_vcpu {
 	u64 exit_gpa;
 	u32 exit_cs_ar;			/* CR accesses in long mode only */
 	u64 fail;			/* no entry: HV_EXIT_FAIL_ENTRY's reason */
+	unsigned long l1d_switches;	/* the thread's context switches then */
 
 	/* host state written to the VMCS, rewritten when it changes */
 	unsigned long host_cr3, host_cr4, host_fs_base;
@@ -427,12 +429,14 @@ static int vmx_probe(void)
 	rdmsrq(MSR_IA32_VMX_CR4_FIXED0, vmx.cr4_fixed0);
 	rdmsrq(MSR_IA32_VMX_CR4_FIXED1, vmx.cr4_fixed1);
 	vmx.l1d_flush = vmx_want_l1d_flush();
+	vmx.l1d_flush_always = hv_l1tf_flush_always();
 	ret = vmx_pick_mode();
 	if (ret)
 		return ret;
 	pr_info("vmx: VT-x with EPT, unrestricted guest%s%s%s%s\n",
 		vmx.vpid ? ", VPID" : "",
-		vmx.l1d_flush ? ", L1D flush on entry" : "",
+		!vmx.l1d_flush ? "" : vmx.l1d_flush_always ?
+		", L1D flush on every entry" : ", L1D flush on entry after host work",
 		vmx_local ? "; VMX operation local to each entry (vmx_local)" : "",
 		static_key_enabled(&vmx_nmi_apic_key) ?
 		"; host NMIs through the local APIC" : "");
@@ -1467,7 +1471,26 @@ static void vmx_put_guest_msrs(struct vmx_vcpu *vx, u64 host_kgs)
  * L1TF: nothing the host left in L1D may be read by the guest (SDM vol. 3
  * has no word on it; Intel's L1TF guidance). Without the flush MSR, reading
  * 64 KiB displaces every line of a 32 KiB L1D.
+ *
+ * As KVM's default (vmentry_l1d_flush=cond), only when the host may have
+ * brought other data in since the last entry: it came back from userspace
+ * or faulted memory in (vcpu->host_ran), the thread was switched out, or an
+ * interrupt or NMI ran on this CPU. An exit handled by hv alone (CPUID, an
+ * MSR, the APIC, MMIO decoding) touches the vCPU's own state only.
+ * l1tf=full,force or vmentry_l1d_flush=always flushes every time.
  */
+static bool vmx_l1d_flush_needed(struct hv_vcpu *vcpu, struct vmx_vcpu *vx)
+{
+	unsigned long switches = current->nvcsw + current->nivcsw;
+	bool need = vmx.l1d_flush_always || vcpu->host_ran ||
+		    switches != vx->l1d_switches || hv_l1tf_irq_seen();
+
+	vcpu->host_ran = false;
+	vx->l1d_switches = switches;
+	hv_l1tf_irq_clear();
+	return need;
+}
+
 static void vmx_l1d_flush(void)
 {
 	static u8 fill[SZ_64K] __aligned(PAGE_SIZE);
@@ -1602,7 +1625,7 @@ static void vmx_enter(struct hv_vcpu *vcpu, struct vmx_vcpu *vx)
 	if (native_read_cr2() != vx->cr2)
 		native_write_cr2(vx->cr2);
 	vmx_load_guest_msrs(vx, &host_kgs);
-	if (vmx.l1d_flush)
+	if (vmx.l1d_flush && vmx_l1d_flush_needed(vcpu, vx))
 		vmx_l1d_flush();
 	hv_guest_xstate_load(vcpu);
 
