@@ -211,8 +211,7 @@ struct bench_ctx {
 	struct hv *hv;
 	const char *accel;
 	uint64_t target_ns;
-	struct bench_vm vm;		/* the guest benchmarks' VM */
-	bool vm_ready;
+	struct bench_vm vm;		/* the guest benchmarks' VM, once made */
 };
 
 struct bench {
@@ -461,6 +460,12 @@ static int measure(struct bench_ctx *c, struct bench_vm *v, enum guest_op op,
 	return 0;
 }
 
+/* The VM the guest benchmarks share: made on first use. */
+static int shared_vm(struct bench_ctx *c)
+{
+	return c->vm.vm ? 0 : bench_vm_create(c, &c->vm, false, false);
+}
+
 static int guest_bench_run(struct bench_ctx *c, const struct bench *b,
 			   double *ns, uint64_t *iters)
 {
@@ -470,22 +475,17 @@ static int guest_bench_run(struct bench_ctx *c, const struct bench *b,
 	if (b->x2apic || b->two_vcpus) {
 		v = &own;
 		r = bench_vm_create(c, v, b->x2apic, b->two_vcpus);
-		if (r)
-			return r;
-	} else if (!c->vm_ready) {
-		r = bench_vm_create(c, v, false, false);
-		if (r)
-			return r;
-		c->vm_ready = true;
+	} else {
+		r = shared_vm(c);
 	}
+	if (r)
+		return r;
 	r = b->two_vcpus ? batch(v, OP_AP_START, 1, &(uint64_t){ 0 }) : 0;
 	if (!r)
 		r = measure(c, v, b->op, UINT64_MAX / 2, NULL, NULL, ns, iters);
 	/* A guest that lost a wake-up stays halted: never reuse it. */
-	if (v == &own || r == -ETIMEDOUT) {
+	if (v == &own || r == -ETIMEDOUT)
 		bench_vm_destroy(v);
-		c->vm_ready = c->vm_ready && v != &c->vm;
-	}
 	return r;
 }
 
@@ -522,16 +522,14 @@ static int touch_slot_remove(struct bench_ctx *c)
 static int fault_in_run(struct bench_ctx *c, const struct bench *b,
 			double *ns, uint64_t *iters)
 {
-	int r;
+	int r = shared_vm(c);
 
-	if (!c->vm_ready) {
-		r = bench_vm_create(c, &c->vm, false, false);
-		if (r)
-			return r;
-		c->vm_ready = true;
-	}
-	return measure(c, &c->vm, b->op, TOUCH_MAX_PAGES, touch_slot_add,
-		       touch_slot_remove, ns, iters);
+	if (!r)
+		r = measure(c, &c->vm, b->op, TOUCH_MAX_PAGES, touch_slot_add,
+			    touch_slot_remove, ns, iters);
+	if (r == -ETIMEDOUT)
+		bench_vm_destroy(&c->vm);
+	return r;
 }
 
 /* Host-only benchmarks: repeat @one until the target time has passed. */
@@ -791,8 +789,7 @@ int main(int argc, char **argv)
 	pthread_cond_signal(&wd.cond);
 	pthread_mutex_unlock(&wd.lock);
 	pthread_join(wd.thread, NULL);
-	if (c.vm_ready)
-		bench_vm_destroy(&c.vm);
+	bench_vm_destroy(&c.vm);
 	hv_vm_destroy(keeper);
 	hv_close(c.hv);
 	return failed;
