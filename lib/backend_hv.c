@@ -260,13 +260,19 @@ static int hv_set_sregs_op(struct hv_vcpu *vcpu, const struct hv_sregs *sregs)
  * HV_VCPU_GET/SET_MSRS return how many entries they processed: 0 of our
  * one entry means the MSR is not offered or the value is invalid.
  */
+static int hv_msr_io(struct hv_vcpu *vcpu, bool set, struct hv_msr_entry *entry)
+{
+	struct hv_msrs msrs = { .nmsrs = 1, .entries = (uintptr_t)entry };
+
+	return set ? LIBHV_IOCTL_PTR(vcpu->fd, HV_VCPU_SET_MSRS, &msrs) :
+		     LIBHV_IOCTL_PTR(vcpu->fd, HV_VCPU_GET_MSRS, &msrs);
+}
+
 static int hv_get_msr_op(struct hv_vcpu *vcpu, uint32_t index, uint64_t *value)
 {
 	struct hv_msr_entry entry = { .index = index };
-	struct hv_msrs msrs = { .nmsrs = 1, .entries = (uintptr_t)&entry };
-	int ret;
+	int ret = hv_msr_io(vcpu, false, &entry);
 
-	ret = LIBHV_IOCTL_PTR(vcpu->fd, HV_VCPU_GET_MSRS, &msrs);
 	if (ret < 0)
 		return ret;
 	if (ret != 1)
@@ -278,10 +284,8 @@ static int hv_get_msr_op(struct hv_vcpu *vcpu, uint32_t index, uint64_t *value)
 static int hv_set_msr_op(struct hv_vcpu *vcpu, uint32_t index, uint64_t value)
 {
 	struct hv_msr_entry entry = { .index = index, .data = value };
-	struct hv_msrs msrs = { .nmsrs = 1, .entries = (uintptr_t)&entry };
-	int ret;
+	int ret = hv_msr_io(vcpu, true, &entry);
 
-	ret = LIBHV_IOCTL_PTR(vcpu->fd, HV_VCPU_SET_MSRS, &msrs);
 	if (ret < 0)
 		return ret;
 	if (ret != 1)
