@@ -92,6 +92,7 @@ TEST_F(spin, timer_signal_ends_run)
 	uint64_t t0 = now_ns();
 	int r;
 
+	SKIP_KVM_UNDER_BOCHS_IF0_SPIN();
 	install_noop(SIGALRM);
 	self->g.run->exit_reason = HV_EXIT_NONE;
 	/* Periodic: one that fires before the ioctl started does no harm. */
@@ -144,6 +145,7 @@ TEST_F(spin, thread_signal_ends_run)
 	pthread_t t;
 	int r;
 
+	SKIP_KVM_UNDER_BOCHS_IF0_SPIN();
 	install_noop(SIGUSR1);
 	self->g.run->exit_reason = HV_EXIT_NONE;
 	ASSERT_EQ(0, pthread_create(&t, NULL, signaller_fn, &s));
@@ -192,6 +194,7 @@ TEST_F(spin, kick_ends_run)
 
 	if (!cap(self->g.hv, HV_CAP_KICK))
 		SKIP_TEST("no HV_CAP_KICK");
+	SKIP_KVM_UNDER_BOCHS_IF0_SPIN();
 	self->g.run->exit_reason = HV_EXIT_NONE;
 	ASSERT_EQ(0, pthread_create(&t, NULL, signaller_fn, &s));
 	r = run_raw(self->g.vcpu);
@@ -250,6 +253,7 @@ TEST_F(spin, kick_storm)
 
 	if (!cap(self->g.hv, HV_CAP_KICK))
 		SKIP_TEST("no HV_CAP_KICK");
+	SKIP_KVM_UNDER_BOCHS_IF0_SPIN();
 	install_noop(SIGUSR1);
 	for (i = 0; i < 3; i++)
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, signaller_fn, &s[i]));

@@ -296,9 +296,12 @@ static pid_t __spawn_spinner(struct __test_metadata *_metadata,
 
 TEST(process_exits_with_vcpus_running)
 {
-	pid_t pid = spawn_spinner(true);
-	int status = wait_bounded(pid);
+	pid_t pid;
+	int status;
 
+	SKIP_KVM_UNDER_BOCHS_IF0_SPIN();
+	pid = spawn_spinner(true);
+	status = wait_bounded(pid);
 	ASSERT_NE(-1, status) TH_LOG("the child did not finish exiting");
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status));
@@ -307,9 +310,11 @@ TEST(process_exits_with_vcpus_running)
 
 TEST(process_killed_with_vcpus_running)
 {
-	pid_t pid = spawn_spinner(false);
+	pid_t pid;
 	int status;
 
+	SKIP_KVM_UNDER_BOCHS_IF0_SPIN();
+	pid = spawn_spinner(false);
 	ASSERT_EQ(0, kill(pid, SIGKILL));
 	status = wait_bounded(pid);
 	ASSERT_NE(-1, status) TH_LOG("the killed child did not go away");

@@ -494,6 +494,7 @@ TEST_F(guest, page_replaced_under_running_vcpu)
 	pthread_t t;
 	int i;
 
+	SKIP_KVM_UNDER_BOCHS_IF0_SPIN();
 	self->mem[0] = 0x1111;
 	GUEST_VAR(self->g.vm, spin_gpa) = GUEST_EXTRA_GPA;
 	GUEST_VAR(self->g.vm, spin_want) = 0x2222;
