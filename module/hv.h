@@ -19,10 +19,16 @@
 #include <linux/cpumask.h>
 #include <linux/ratelimit.h>
 #include <linux/percpu.h>
+#include <linux/preempt.h>
 #include <asm/fpu/api.h>
 #include <linux/hv.h>
 
 #include "compat.h"
+
+/* hv_vcpu_run()'s preempt notifier; KVM selects it too. */
+#ifndef CONFIG_PREEMPT_NOTIFIERS
+#error "hv needs a kernel with CONFIG_PREEMPT_NOTIFIERS (CONFIG_KVM selects it)"
+#endif
 #include "lapic.h"
 
 #define HV_MAX_VCPUS		64
@@ -261,6 +267,8 @@ struct hv_events {
  * @mp_state: enum hv_mp_state (with an irqchip).
  * @wq: where the vCPU thread waits in HLT or for a SIPI.
  * @pvclock: kvmclock registrations.
+ * @preempt_notifier: during HV_VCPU_RUN, calls hv_arch_ops.vcpu_put when
+ *	the vCPU thread is switched out.
  * @arch: backend data (ops->vcpu_size bytes follow this struct).
  */
 struct hv_vcpu {
@@ -297,6 +305,7 @@ struct hv_vcpu {
 	int mp_state;
 	wait_queue_head_t wq;
 	struct hv_pvclock pvclock;
+	struct preempt_notifier preempt_notifier;
 
 	unsigned long arch[] __aligned(8);
 };
@@ -337,6 +346,9 @@ enum hv_event_kind {
  * @vcpu_load: the vCPU's hardware state is about to be used on @cpu
  *	(preemption off, IRQs on); called through hv_vcpu_load() when the
  *	vCPU changes CPU or another vCPU was loaded on this CPU in between.
+ * @vcpu_put: optional: put back the host state that @run left in the CPU
+ *	across entries (preemption off): the vCPU thread is being switched
+ *	out, or HV_VCPU_RUN returns (hv_vcpu_run()'s preempt notifier).
  * @run: enter the guest once and return after the exit (IRQs off). Syncs
  *	@gprs/@rip/@rflags both ways, and calls hv_guest_xstate_load() and
  *	hv_guest_xstate_put() where no NMI can be taken (SVM: GIF clear).
@@ -384,6 +396,7 @@ struct hv_arch_ops {
 	void (*vcpu_destroy)(struct hv_vcpu *vcpu);
 
 	void (*vcpu_load)(struct hv_vcpu *vcpu, int cpu);
+	void (*vcpu_put)(struct hv_vcpu *vcpu);
 	void (*run)(struct hv_vcpu *vcpu);
 	int (*handle_exit)(struct hv_vcpu *vcpu);
 	void (*flush_tlb)(struct hv_vcpu *vcpu);

@@ -339,6 +339,19 @@ static void __init hv_measure_tsc(void)
 		hv_tsc_khz, tsc_khz);
 }
 
+/* hv_vcpu_run()'s preempt notifier, for a backend with a vcpu_put. */
+static void hv_preempt_notifiers_get(void)
+{
+	if (hv_ops->vcpu_put)
+		preempt_notifier_inc();
+}
+
+static void hv_preempt_notifiers_put(void)
+{
+	if (hv_ops->vcpu_put)
+		preempt_notifier_dec();
+}
+
 static int __init hv_init(void)
 {
 	int ret;
@@ -363,6 +376,7 @@ static int __init hv_init(void)
 	ret = hv_ops->hardware_setup();
 	if (ret)
 		goto err_cpuid;
+	hv_preempt_notifiers_get();
 	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "hv:online",
 					hv_cpu_online, hv_cpu_offline);
 	if (ret < 0)
@@ -384,6 +398,7 @@ err_reboot:
 err_cpuhp:
 	cpuhp_remove_state_nocalls(hv_cpuhp_state);
 err_hardware:
+	hv_preempt_notifiers_put();
 	hv_ops->hardware_unsetup();
 err_cpuid:
 	hv_cpuid_exit();
@@ -395,6 +410,7 @@ static void __exit hv_exit(void)
 	misc_deregister(&hv_dev);
 	unregister_reboot_notifier(&hv_reboot_nb);
 	cpuhp_remove_state_nocalls(hv_cpuhp_state);
+	hv_preempt_notifiers_put();
 	hv_ops->hardware_unsetup();
 	hv_cpuid_exit();
 }

@@ -407,6 +407,48 @@ static int hv_run_loop(struct hv_vcpu *vcpu)
 	}
 }
 
+/*
+ * A backend may leave guest values in host registers that the kernel uses
+ * only in user mode or across a context switch (VMX: the syscall MSRs, the
+ * user's GS base): it puts them back once, when the vCPU thread is switched
+ * out or HV_VCPU_RUN returns, rather than after every exit. The next entry
+ * loads them again, on whichever CPU.
+ */
+static void hv_sched_in(struct preempt_notifier *pn, int cpu)
+{
+}
+
+static void hv_sched_out(struct preempt_notifier *pn,
+			 struct task_struct *next)
+{
+	hv_ops->vcpu_put(container_of(pn, struct hv_vcpu, preempt_notifier));
+}
+
+static struct preempt_ops hv_preempt_ops = {
+	.sched_in	= hv_sched_in,
+	.sched_out	= hv_sched_out,
+};
+
+static void hv_vcpu_run_begin(struct hv_vcpu *vcpu)
+{
+	if (!hv_ops->vcpu_put)
+		return;
+	preempt_notifier_init(&vcpu->preempt_notifier, &hv_preempt_ops);
+	preempt_disable();
+	preempt_notifier_register(&vcpu->preempt_notifier);
+	preempt_enable();
+}
+
+static void hv_vcpu_run_end(struct hv_vcpu *vcpu)
+{
+	if (!hv_ops->vcpu_put)
+		return;
+	preempt_disable();
+	hv_ops->vcpu_put(vcpu);
+	preempt_notifier_unregister(&vcpu->preempt_notifier);
+	preempt_enable();
+}
+
 /**
  * hv_vcpu_run() - HV_VCPU_RUN
  * @vcpu: the vCPU; caller holds vcpu->mutex and is in the VM's mm.
@@ -429,7 +471,9 @@ long hv_vcpu_run(struct hv_vcpu *vcpu)
 	vcpu->host_ran = true;
 
 	hv_fpu_run_begin(&vcpu->fpu);
+	hv_vcpu_run_begin(vcpu);
 	ret = hv_run_loop(vcpu);
+	hv_vcpu_run_end(vcpu);
 	hv_fpu_run_end(&vcpu->fpu);
 
 	hv_sync_run_page(vcpu);

@@ -90,9 +90,10 @@ enum vmx_soft_msr {
 /* The first VMX_NR_SYSCALL_MSRS of them, by number */
 #define VMX_NR_SYSCALL_MSRS	(VMX_SFMASK + 1)
 
-static const u32 vmx_syscall_msrs[] = {
+static const u32 vmx_soft_msrs[] = {
 	[VMX_STAR] = MSR_STAR, [VMX_LSTAR] = MSR_LSTAR,
 	[VMX_CSTAR] = MSR_CSTAR, [VMX_SFMASK] = MSR_SYSCALL_MASK,
+	[VMX_KERNEL_GS_BASE] = MSR_KERNEL_GS_BASE,
 };
 
 /* Per host CPU state. */
@@ -100,7 +101,7 @@ struct vmx_cpu {
 	void *vmxon;			/* the VMXON region (24.11.5) */
 	struct list_head loaded;	/* vmx_vcpus whose VMCS is active here */
 	u64 current_vmcs;		/* physical address, 0 if none */
-	/* the host's syscall MSRs (vmx_syscall_msrs[]): exits keep the guest's */
+	/* the host's syscall MSRs (vmx_soft_msrs[]): exits keep the guest's */
 	u64 syscall_msr[VMX_NR_SYSCALL_MSRS];
 	/* local mode: CR4 before the open window, VMXE clear */
 	unsigned long window_cr4;
@@ -202,6 +203,12 @@ struct vmx_vcpu {
 	unsigned long host_cr3, host_cr4, host_fs_base;
 	u64 host_debugctl;
 	u16 host_fs_sel, host_gs_sel;
+
+	/* host state switched lazily (vmx_guest_state_load()) */
+	bool guest_state_loaded;	/* on this CPU, until vmx_vcpu_put() */
+	bool syscall_loaded;		/* the guest's syscall MSRs too */
+	u16 host_seg[4];		/* DS, ES, FS, GS selectors */
+	u64 host_kgs;			/* the host's MSR_KERNEL_GS_BASE */
 };
 
 static struct vmx_vcpu *to_vmx(struct hv_vcpu *vcpu)
@@ -552,7 +559,7 @@ static int vmx_cpu_enable(void)
 	}
 	vc->current_vmcs = 0;
 	for (i = 0; i < VMX_NR_SYSCALL_MSRS; i++)
-		rdmsrq(vmx_syscall_msrs[i], vc->syscall_msr[i]);
+		rdmsrq(vmx_soft_msrs[i], vc->syscall_msr[i]);
 	return 0;
 }
 
@@ -728,6 +735,108 @@ static void vmx_put(struct hv_vcpu *vcpu)
 	preempt_enable();
 }
 
+/* ---- host state ---- */
+
+/*
+ * Host state a VM exit does not restore (27.5): it loads DS/ES/FS/GS with
+ * the host-state selectors (zero or the kernel's), FS base with the value
+ * written here, leaves GDTR's limit at 0xffff and TR's at 0x67 (27.5.2),
+ * and switches neither the syscall MSRs nor the shadow GS base. The kernel
+ * needs those only in user mode or across a context switch, so, as KVM
+ * does, they are switched at the first entry after the vCPU thread got
+ * the CPU, and back in vmx_vcpu_put(), when the thread is switched out or
+ * HV_VCPU_RUN returns (the core's preempt notifier): an exit handled in
+ * the kernel costs no MSR write.
+ */
+static void vmx_guest_state_load(struct vmx_vcpu *vx)
+{
+	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu);
+	u16 *seg = vx->host_seg;
+	unsigned long fs_base;
+	int i;
+
+	if (!vx->guest_state_loaded) {
+		savesegment(ds, seg[0]);
+		savesegment(es, seg[1]);
+		savesegment(fs, seg[2]);
+		savesegment(gs, seg[3]);
+		/* RPL or TI set cannot be a host selector (26.2.3). */
+		if ((seg[2] & 7 ? 0 : seg[2]) != vx->host_fs_sel) {
+			vx->host_fs_sel = seg[2] & 7 ? 0 : seg[2];
+			vmcs_write16(HOST_FS_SELECTOR, vx->host_fs_sel);
+		}
+		if ((seg[3] & 7 ? 0 : seg[3]) != vx->host_gs_sel) {
+			vx->host_gs_sel = seg[3] & 7 ? 0 : seg[3];
+			vmcs_write16(HOST_GS_SELECTOR, vx->host_gs_sel);
+		}
+		rdmsrq(MSR_FS_BASE, fs_base);
+		if (fs_base != vx->host_fs_base) {
+			vx->host_fs_base = fs_base;
+			vmcs_writel(HOST_FS_BASE, fs_base);
+		}
+		rdmsrq(MSR_KERNEL_GS_BASE, vx->host_kgs);
+		wrmsrq(MSR_KERNEL_GS_BASE, vx->soft_msr[VMX_KERNEL_GS_BASE]);
+		vx->guest_state_loaded = true;
+	}
+	/* The syscall MSRs matter to the guest only with EFER.SCE. */
+	if (unlikely(!vx->syscall_loaded && (vx->efer & EFER_SCE))) {
+		for (i = 0; i < VMX_NR_SYSCALL_MSRS; i++)
+			if (vx->soft_msr[i] != vc->syscall_msr[i])
+				wrmsrq(vmx_soft_msrs[i], vx->soft_msr[i]);
+		vx->syscall_loaded = true;
+	}
+}
+
+/* The host's state back on this CPU (preemption off). */
+static void vmx_guest_state_put(struct vmx_vcpu *vx)
+{
+	struct vmx_cpu *vc;
+	u16 *seg = vx->host_seg;
+	int i;
+
+	if (!vx->guest_state_loaded)
+		return;
+	vc = this_cpu_ptr(&vmx_cpu);
+	if (vx->syscall_loaded)
+		for (i = 0; i < VMX_NR_SYSCALL_MSRS; i++)
+			if (vx->soft_msr[i] != vc->syscall_msr[i])
+				wrmsrq(vmx_soft_msrs[i], vc->syscall_msr[i]);
+	/* The guest's SWAPGS changes it without an exit. */
+	rdmsrq(MSR_KERNEL_GS_BASE, vx->soft_msr[VMX_KERNEL_GS_BASE]);
+	wrmsrq(MSR_KERNEL_GS_BASE, vx->host_kgs);
+	if (seg[0] | seg[1]) {
+		loadsegment(ds, seg[0]);
+		loadsegment(es, seg[1]);
+	}
+	if (seg[2] & 7)
+		loadsegment(fs, seg[2]);
+	if (seg[3] & 7)
+		load_gs_index(seg[3]);
+	load_fixmap_gdt(raw_smp_processor_id());
+	invalidate_tss_limit();
+	vx->syscall_loaded = false;
+	vx->guest_state_loaded = false;
+}
+
+static void vmx_vcpu_put(struct hv_vcpu *vcpu)
+{
+	vmx_guest_state_put(to_vmx(vcpu));
+}
+
+static void vmx_check_host_cr(struct vmx_vcpu *vx)
+{
+	unsigned long cr3 = __read_cr3(), cr4 = vmx_host_cr4();
+
+	if (unlikely(cr3 != vx->host_cr3)) {
+		vx->host_cr3 = cr3;
+		vmcs_writel(HOST_CR3, cr3);
+	}
+	if (unlikely(cr4 != vx->host_cr4)) {
+		vx->host_cr4 = cr4;
+		vmcs_writel(HOST_CR4, cr4);
+	}
+}
+
 /* ---- VMCS set-up ---- */
 
 /* Host state that is the same everywhere (26.2.3). */
@@ -810,6 +919,8 @@ static void vmx_guest_reset(struct hv_vcpu *vcpu)
 	vx->entry_intr = 0;
 	vx->inject = false;
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+	/* The next entry loads the reset values (preemption is off here). */
+	vmx_guest_state_put(vx);
 	memset(vx->soft_msr, 0, sizeof(vx->soft_msr));
 	vx->cr2 = 0;
 }
@@ -1176,7 +1287,12 @@ static int vmx_get_msr(struct hv_vcpu *vcpu, u32 index, u64 *data)
 	if (index == MSR_IA32_TSC) {
 		*data = rdtsc() + vx->tsc_offset;
 	} else if (soft >= 0) {
+		/* While loaded, the shadow GS base lives in the CPU. */
+		preempt_disable();
+		if (soft == VMX_KERNEL_GS_BASE && vx->guest_state_loaded)
+			rdmsrq(MSR_KERNEL_GS_BASE, vx->soft_msr[soft]);
 		*data = vx->soft_msr[soft];
+		preempt_enable();
 	} else if (field) {
 		int ret = vmx_get(vcpu);
 
@@ -1202,7 +1318,12 @@ static int vmx_set_msr(struct hv_vcpu *vcpu, u32 index, u64 data)
 	int soft = vmx_soft_msr(index), ret;
 
 	if (soft >= 0) {
+		preempt_disable();
 		vx->soft_msr[soft] = data;
+		if (vx->guest_state_loaded &&
+		    (soft == VMX_KERNEL_GS_BASE || vx->syscall_loaded))
+			wrmsrq(vmx_soft_msrs[soft], data);
+		preempt_enable();
 		return 0;
 	}
 	if (!field && index != MSR_IA32_TSC)
@@ -1381,93 +1502,6 @@ static void vmx_track_nmi_blocking(struct hv_vcpu *vcpu)
 /* ---- running ---- */
 
 /*
- * Host state a VM exit does not restore (27.5): DS/ES/FS/GS selectors
- * are loaded from the VMCS (zero or the kernel's), FS base with the value
- * written here, and the syscall and shadow-GS MSRs not at all.
- */
-static void vmx_prepare_host(struct vmx_vcpu *vx, u16 *seg)
-{
-	unsigned long cr3 = __read_cr3(), cr4 = vmx_host_cr4();
-	unsigned long fs_base;
-
-	if (unlikely(cr3 != vx->host_cr3)) {
-		vx->host_cr3 = cr3;
-		vmcs_writel(HOST_CR3, cr3);
-	}
-	if (unlikely(cr4 != vx->host_cr4)) {
-		vx->host_cr4 = cr4;
-		vmcs_writel(HOST_CR4, cr4);
-	}
-	savesegment(ds, seg[0]);
-	savesegment(es, seg[1]);
-	savesegment(fs, seg[2]);
-	savesegment(gs, seg[3]);
-	/* A selector with RPL or TI set cannot be a host selector (26.2.3). */
-	if ((seg[2] & 7 ? 0 : seg[2]) != vx->host_fs_sel) {
-		vx->host_fs_sel = seg[2] & 7 ? 0 : seg[2];
-		vmcs_write16(HOST_FS_SELECTOR, vx->host_fs_sel);
-	}
-	if ((seg[3] & 7 ? 0 : seg[3]) != vx->host_gs_sel) {
-		vx->host_gs_sel = seg[3] & 7 ? 0 : seg[3];
-		vmcs_write16(HOST_GS_SELECTOR, vx->host_gs_sel);
-	}
-	rdmsrq(MSR_FS_BASE, fs_base);
-	if (fs_base != vx->host_fs_base) {
-		vx->host_fs_base = fs_base;
-		vmcs_writel(HOST_FS_BASE, fs_base);
-	}
-}
-
-static void vmx_restore_host(u16 *seg)
-{
-	if (seg[0] | seg[1]) {
-		loadsegment(ds, seg[0]);
-		loadsegment(es, seg[1]);
-	}
-	if (seg[2] & 7)
-		loadsegment(fs, seg[2]);
-	if (seg[3] & 7)
-		load_gs_index(seg[3]);
-	/* VM exits set the GDT limit to 0xffff and TR's to 0x67 (27.5.2). */
-	load_fixmap_gdt(raw_smp_processor_id());
-	invalidate_tss_limit();
-}
-
-/*
- * The syscall MSRs matter to the guest only with EFER.SCE, the shadow GS
- * base only in long mode (SWAPGS): only then are they switched.
- */
-static void vmx_load_guest_msrs(struct vmx_vcpu *vx, u64 *host_kgs)
-{
-	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu);
-	int i;
-
-	if (vx->efer & EFER_SCE)
-		for (i = 0; i < VMX_NR_SYSCALL_MSRS; i++)
-			if (vx->soft_msr[i] != vc->syscall_msr[i])
-				wrmsrq(vmx_syscall_msrs[i], vx->soft_msr[i]);
-	if (vx->efer & EFER_LMA) {
-		rdmsrq(MSR_KERNEL_GS_BASE, *host_kgs);
-		wrmsrq(MSR_KERNEL_GS_BASE, vx->soft_msr[VMX_KERNEL_GS_BASE]);
-	}
-}
-
-static void vmx_put_guest_msrs(struct vmx_vcpu *vx, u64 host_kgs)
-{
-	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpu);
-	int i;
-
-	if (vx->efer & EFER_SCE)
-		for (i = 0; i < VMX_NR_SYSCALL_MSRS; i++)
-			if (vx->soft_msr[i] != vc->syscall_msr[i])
-				wrmsrq(vmx_syscall_msrs[i], vc->syscall_msr[i]);
-	if (vx->efer & EFER_LMA) {
-		rdmsrq(MSR_KERNEL_GS_BASE, vx->soft_msr[VMX_KERNEL_GS_BASE]);
-		wrmsrq(MSR_KERNEL_GS_BASE, host_kgs);
-	}
-}
-
-/*
  * L1TF: nothing the host left in L1D may be read by the guest (SDM vol. 3
  * has no word on it; Intel's L1TF guidance). Without the flush MSR, reading
  * 64 KiB displaces every line of a 32 KiB L1D.
@@ -1609,12 +1643,11 @@ static void vmx_handle_host_events(struct vmx_vcpu *vx)
 
 static void vmx_enter(struct hv_vcpu *vcpu, struct vmx_vcpu *vx)
 {
-	u64 host_kgs = 0;
-	u16 seg[4];
 	bool failed;
 
 	vx->fail = 0;
-	vmx_prepare_host(vx, seg);
+	vmx_check_host_cr(vx);
+	vmx_guest_state_load(vx);
 	vmx_sync_to_vmcs(vcpu, vx);
 	/* No VMREAD/VMWRITE failed since this vCPU's state was last written. */
 	if (unlikely(this_cpu_read(vmx_vmcs_failures))) {
@@ -1624,7 +1657,6 @@ static void vmx_enter(struct hv_vcpu *vcpu, struct vmx_vcpu *vx)
 	}
 	if (native_read_cr2() != vx->cr2)
 		native_write_cr2(vx->cr2);
-	vmx_load_guest_msrs(vx, &host_kgs);
 	if (vmx.l1d_flush && vmx_l1d_flush_needed(vcpu, vx))
 		vmx_l1d_flush();
 	hv_guest_xstate_load(vcpu);
@@ -1633,10 +1665,8 @@ static void vmx_enter(struct hv_vcpu *vcpu, struct vmx_vcpu *vx)
 
 	hv_guest_xstate_put(vcpu);
 	vx->cr2 = native_read_cr2();
-	vmx_put_guest_msrs(vx, host_kgs);
 	if (vx->host_debugctl)
 		update_debugctlmsr(vx->host_debugctl);
-	vmx_restore_host(seg);
 	if (unlikely(failed)) {
 		vx->fail = VMX_FAIL_INSN | vmcs_read32(VM_INSTRUCTION_ERROR);
 		return;
@@ -1925,6 +1955,7 @@ const struct hv_arch_ops hv_vmx_ops = {
 	.vcpu_init		= vmx_vcpu_init,
 	.vcpu_destroy		= vmx_vcpu_destroy,
 	.vcpu_load		= vmx_vcpu_load,
+	.vcpu_put		= vmx_vcpu_put,
 	.run			= vmx_run,
 	.handle_exit		= vmx_handle_exit,
 	.flush_tlb		= vmx_flush_tlb,
