@@ -24,12 +24,12 @@
 #include <linux/hv.h>
 
 #include "compat.h"
+#include "lapic.h"
 
 /* hv_vcpu_run()'s preempt notifier; KVM selects it too. */
 #ifndef CONFIG_PREEMPT_NOTIFIERS
 #error "hv needs a kernel with CONFIG_PREEMPT_NOTIFIERS (CONFIG_KVM selects it)"
 #endif
-#include "lapic.h"
 
 #define HV_MAX_VCPUS		64
 #define HV_MAX_MEMSLOTS		64

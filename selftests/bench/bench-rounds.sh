@@ -75,8 +75,9 @@ use() {
 	}
 }
 
-# linux_boot ACCEL: boot the guest once and print its bench line. The
-# guest powers off after the marker (hv.end=poweroff); hvctl must exit 0.
+# linux_boot ACCEL: boot the guest once and print its bench line: the time
+# to the marker line. The guest powers off after it (hv.end=poweroff);
+# hvctl's exit status is not looked at.
 linux_boot() {
 	tmp=$(mktemp) || return 1
 	t0=$(now)
