@@ -2,12 +2,14 @@
 /*
  * The out-of-line half of compat.h: hv's guest FPU state, through KVM's
  * guest FPU API where the kernel exports it to hv, else hv's own; an NMI
- * to this CPU through the local APIC.
+ * to this CPU through the local APIC; a filtered netlink broadcast.
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/smp.h>
 #include <linux/string.h>
+#include <net/genetlink.h>
+#include <net/net_namespace.h>
 #include <asm/apic.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
@@ -198,5 +200,32 @@ void hv_apic_self_nmi(void)
 	apic->send_IPI_mask(cpumask_of(smp_processor_id()), NMI_VECTOR);
 #else
 	WARN_ON_ONCE(1);	/* never called: hv uses the NMI entry */
+#endif
+}
+
+/**
+ * hv_genl_multicast_filtered() - send to a family's first multicast group
+ * @family: the family, registered in the initial network namespace.
+ * @skb: the message; consumed.
+ * @filter: for each listener: non-zero when it must not get @skb.
+ * @data: for @filter.
+ *
+ * Where the kernel cannot filter (5.18 to 6.7), the group is for
+ * CAP_SYS_ADMIN only (HV_GENL_MCGRP_FLAGS) and everyone in it gets @skb.
+ */
+void hv_genl_multicast_filtered(const struct genl_family *family,
+				struct sk_buff *skb,
+				int (*filter)(struct sock *dsk,
+					      struct sk_buff *skb, void *data),
+				void *data)
+{
+#ifdef HV_HAVE_NETLINK_BROADCAST_FILTERED
+	u32 group = family->mcgrp_offset;
+
+	NETLINK_CB(skb).dst_group = group;
+	netlink_broadcast_filtered(init_net.genl_sock, skb, 0, group,
+				   GFP_KERNEL, filter, data);
+#else
+	genlmsg_multicast(family, skb, 0, 0, GFP_KERNEL);
 #endif
 }

@@ -62,6 +62,7 @@
 #include <linux/hrtimer.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
+#include <net/genetlink.h>
 #include <asm/asm.h>
 #include <asm/debugreg.h>
 #include <asm/fpu/api.h>
@@ -87,6 +88,34 @@
 #endif
 
 /* 6.13 replaced hrtimer_init() and setting .function by hrtimer_setup(). */
+/*
+ * Generic netlink (genl.c). A family names the first command that gets
+ * strict checks (6.1+); before, every command did.
+ */
+#ifdef HV_HAVE_GENL_RESV_START_OP
+#define HV_GENL_RESV_START_OP(op)	.resv_start_op = (op),
+#else
+#define HV_GENL_RESV_START_OP(op)
+#endif
+
+/*
+ * The notification group: each listener gets the notifications of the VMs
+ * it may see where the kernel filters broadcasts per listener; elsewhere
+ * (5.18 to 6.7) only CAP_SYS_ADMIN may join it.
+ */
+#if defined(HV_HAVE_NETLINK_BROADCAST_FILTERED)
+#define HV_GENL_MCGRP_FLAGS	0
+#elif defined(GENL_MCAST_CAP_SYS_ADMIN)
+#define HV_GENL_MCGRP_FLAGS	GENL_MCAST_CAP_SYS_ADMIN
+#else
+#error "hv needs netlink_broadcast_filtered() or GENL_MCAST_CAP_SYS_ADMIN"
+#endif
+void hv_genl_multicast_filtered(const struct genl_family *family,
+				struct sk_buff *skb,
+				int (*filter)(struct sock *dsk,
+					      struct sk_buff *skb, void *data),
+				void *data);
+
 #ifndef HV_HAVE_HRTIMER_SETUP
 static inline void hrtimer_setup(struct hrtimer *timer,
 				 enum hrtimer_restart (*function)(struct hrtimer *),

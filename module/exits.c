@@ -302,6 +302,7 @@ int hv_exit_fail_entry(struct hv_vcpu *vcpu, u64 hw_reason)
 
 	vcpu_err_ratelimited(vcpu, "guest entry failed, hardware reason %#llx\n",
 			     hw_reason);
+	vcpu->stats[HV_STAT_ENTRY_FAILED]++;
 	run->exit_reason = HV_EXIT_FAIL_ENTRY;
 	run->fail.hw_reason = hw_reason;
 	run->fail.cpu = vcpu->cpu;

@@ -103,7 +103,8 @@ struct hv_mmu {
 /**
  * struct hv_vm - a virtual machine; one per VM file descriptor
  * @kref: one reference from the VM file, one from each vCPU file.
- * @id: small number for log messages (vm<id>/vcpu<n>).
+ * @id: the VM's number in the registry (genl.c) and log messages
+ *	(vm<id>/vcpu<n>).
  * @mm: address space of the creating process (mmgrab'd). Only it may use
  *	the VM, and slot addresses refer to it.
  * @lock: serialises vCPU creation and slot changes.
@@ -127,6 +128,11 @@ struct hv_mmu {
  *	(then every vCPU has a local APIC).
  * @tsc_offset: the TSC offset vCPUs start with, so all see one TSC.
  * @clock_tsc: host TSC when the VM was created: time zero of kvmclock.
+ * @name: the registry's name for it; guarded by the registry's lock.
+ * @uid: the creator's real uid: who may see it in the registry.
+ * @pid: the creator's process id, in the initial pid namespace.
+ * @created_ns: creation time, CLOCK_REALTIME.
+ * @stopped: an administrator stopped it (HV_CMD_STOP_VM): no more RUN.
  * @arch: backend data (ops->vm_size bytes follow this struct).
  */
 struct hv_vm {
@@ -150,6 +156,12 @@ struct hv_vm {
 	struct hv_ioapic *ioapic;
 	u64 tsc_offset;
 	u64 clock_tsc;
+
+	char name[HV_VM_NAME_SIZE];
+	kuid_t uid;
+	pid_t pid;
+	u64 created_ns;
+	bool stopped;
 
 	unsigned long arch[] __aligned(8);
 };
@@ -259,7 +271,10 @@ struct hv_events {
  * @events: events to inject.
  * @cpuid: CPUID table the guest sees.
  * @cpuid_nent: entries in @cpuid.
- * @stats: HV_STAT_* counters.
+ * @stats: HV_STAT_* counters; only the vCPU's thread writes them. Time
+ *	in the guest is counted in TSC ticks, in @guest_tsc, and turned
+ *	into HV_STAT_GUEST_NS when read (hv_vcpu_get_stats()).
+ * @guest_tsc: TSC ticks in guest mode.
  * @pt_cache: page table pages allocated before taking mmu_lock, so the
  *	fault path never allocates under the spinlock.
  * @pt_cache_n: pages in @pt_cache.
@@ -299,6 +314,7 @@ struct hv_vcpu {
 	struct hv_cpuid_entry *cpuid;
 	u32 cpuid_nent;
 	u64 stats[HV_STAT_NR];
+	u64 guest_tsc;
 	void *pt_cache[HV_PT_MAX_LEVELS];
 	unsigned int pt_cache_n;
 	struct hv_lapic *lapic;
@@ -450,6 +466,14 @@ void *hv_table_copy_in(void __user *uhdr, u32 max, size_t size, u32 *n,
 /* vm.c */
 int hv_vm_create(void);
 void hv_vm_put(struct hv_vm *vm);
+
+/* The VM registry and its generic netlink family (genl.c) */
+int hv_registry_add(struct hv_vm *vm);
+void hv_registry_remove(struct hv_vm *vm);
+int hv_registry_set_name(struct hv_vm *vm, const struct hv_vm_name *n);
+void hv_notify_vcpu_exit(struct hv_vcpu *vcpu);
+int hv_genl_init(void);
+void hv_genl_exit(void);
 const struct hv_slot *hv_slot_find(struct hv_vm *vm, u64 gfn);
 int hv_guest_read(struct hv_vm *vm, u64 gpa, void *buf, unsigned int len);
 int hv_guest_write(struct hv_vm *vm, u64 gpa, const void *buf,
@@ -471,6 +495,7 @@ void hv_seg_from_ar(struct hv_segment *s, u32 ar);
 
 /* run.c */
 long hv_vcpu_run(struct hv_vcpu *vcpu);
+void hv_vcpu_get_stats(const struct hv_vcpu *vcpu, u64 *count);
 void hv_vcpu_load(struct hv_vcpu *vcpu);
 void hv_vcpu_unload_cpu(void);
 void hv_guest_xstate_load(struct hv_vcpu *vcpu);

@@ -251,6 +251,8 @@ static long hv_check_cap(unsigned long cap)
 	case HV_CAP_PVCLOCK:
 	case HV_CAP_NESTED_PAGING:
 		return 1;
+	case HV_CAP_REGISTRY:
+		return HV_GENL_VERSION;
 	default:
 		return 0;
 	}
@@ -385,14 +387,19 @@ static int __init hv_init(void)
 	ret = register_reboot_notifier(&hv_reboot_nb);
 	if (ret)
 		goto err_cpuhp;
-	ret = misc_register(&hv_dev);
+	ret = hv_genl_init();
 	if (ret)
 		goto err_reboot;
+	ret = misc_register(&hv_dev);
+	if (ret)
+		goto err_genl;
 
 	pr_info("backend %s, API version %d, %u-bit guest-physical addresses\n",
 		hv_ops->name, HV_API_VERSION, hv_gpa_bits);
 	return 0;
 
+err_genl:
+	hv_genl_exit();
 err_reboot:
 	unregister_reboot_notifier(&hv_reboot_nb);
 err_cpuhp:
@@ -408,6 +415,7 @@ err_cpuid:
 static void __exit hv_exit(void)
 {
 	misc_deregister(&hv_dev);
+	hv_genl_exit();
 	unregister_reboot_notifier(&hv_reboot_nb);
 	cpuhp_remove_state_nocalls(hv_cpuhp_state);
 	hv_preempt_notifiers_put();

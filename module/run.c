@@ -5,9 +5,11 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/math64.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/smp.h>
+#include <linux/timekeeping.h>
 #include <asm/debugreg.h>
 #include <asm/fpu/xcr.h>
 #include <asm/msr.h>
@@ -288,6 +290,7 @@ void hv_vcpu_unload_cpu(void)
  */
 static bool hv_enter_guest(struct hv_vcpu *vcpu)
 {
+	u64 t0;
 	int cpu;
 
 	preempt_disable();
@@ -314,7 +317,9 @@ static bool hv_enter_guest(struct hv_vcpu *vcpu)
 	/* Guest mode is a quiescent state for RCU (tasks RCU included). */
 	hv_rcu_guest_enter(cpu);
 
+	t0 = rdtsc();
 	hv_ops->run(vcpu);
+	vcpu->guest_tsc += rdtsc() - t0;
 	vcpu->exit_rip = vcpu->rip;
 
 	/*
@@ -363,6 +368,7 @@ static bool hv_vcpu_woken(struct hv_vcpu *vcpu)
 static int hv_vcpu_wait(struct hv_vcpu *vcpu)
 {
 	int ret = hv_lapic_process_events(vcpu);
+	u64 t0;
 
 	if (ret)
 		return ret;
@@ -371,9 +377,17 @@ static int hv_vcpu_wait(struct hv_vcpu *vcpu)
 	if (vcpu->mp_state == HV_MP_RUNNABLE)
 		return 1;
 	vcpu->stats[HV_STAT_HALT_WAIT]++;
-	if (wait_event_interruptible(vcpu->wq, hv_vcpu_woken(vcpu)))
-		return -EINTR;
-	return 0;
+	t0 = ktime_get_ns();
+	ret = wait_event_interruptible(vcpu->wq, hv_vcpu_woken(vcpu));
+	vcpu->stats[HV_STAT_HALT_NS] += ktime_get_ns() - t0;
+	return ret ? -EINTR : 0;
+}
+
+/* An administrator stopped the VM (genl.c): no RUN succeeds any more. */
+static int hv_vcpu_stopped(struct hv_vcpu *vcpu)
+{
+	hv_exit_to_user(vcpu, HV_EXIT_STOPPED);
+	return -EPERM;
 }
 
 /* The loop: 1 from a handler means "again", anything else returns. */
@@ -382,6 +396,9 @@ static int hv_run_loop(struct hv_vcpu *vcpu)
 	int ret;
 
 	for (;;) {
+		/* HV_CMD_STOP_VM kicks after it set this. */
+		if (READ_ONCE(vcpu->vm->stopped))
+			return hv_vcpu_stopped(vcpu);
 		if (READ_ONCE(vcpu->run->immediate_exit) ||
 		    test_and_clear_bit(HV_REQ_KICK, &vcpu->requests) ||
 		    signal_pending(current)) {
@@ -462,6 +479,9 @@ long hv_vcpu_run(struct hv_vcpu *vcpu)
 {
 	long ret;
 
+	/* Before the completion: the guest's state stays as it was stopped. */
+	if (READ_ONCE(vcpu->vm->stopped))
+		return hv_vcpu_stopped(vcpu);
 	ret = hv_complete_pending(vcpu);
 	if (!ret)
 		ret = hv_load_dirty_regs(vcpu);
@@ -478,5 +498,24 @@ long hv_vcpu_run(struct hv_vcpu *vcpu)
 
 	hv_sync_run_page(vcpu);
 	vcpu->stats[HV_STAT_USER_EXITS]++;
+	hv_notify_vcpu_exit(vcpu);
 	return ret;
+}
+
+/**
+ * hv_vcpu_get_stats() - read a vCPU's counters
+ * @vcpu: the vCPU, maybe running in another thread.
+ * @count: HV_STAT_NR counters out.
+ *
+ * Each counter is a u64 only the vCPU's thread writes, so each read is
+ * whole; together they are a snapshot only of a vCPU outside RUN.
+ */
+void hv_vcpu_get_stats(const struct hv_vcpu *vcpu, u64 *count)
+{
+	unsigned int i;
+
+	for (i = 0; i < HV_STAT_NR; i++)
+		count[i] = READ_ONCE(vcpu->stats[i]);
+	count[HV_STAT_GUEST_NS] = mul_u64_u32_div(READ_ONCE(vcpu->guest_tsc),
+						  USEC_PER_SEC, hv_tsc_khz);
 }

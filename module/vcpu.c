@@ -370,7 +370,7 @@ static long hv_vcpu_ioctl_stats(struct hv_vcpu *vcpu, void __user *argp)
 
 	memset(&st, 0, sizeof(st));
 	st.nr = HV_STAT_NR;
-	memcpy(st.count, vcpu->stats, sizeof(vcpu->stats));
+	hv_vcpu_get_stats(vcpu, st.count);
 	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
 }
 

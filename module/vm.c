@@ -6,7 +6,6 @@
 
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
-#include <linux/idr.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -15,15 +14,15 @@
 
 #include "hv.h"
 
-static DEFINE_IDA(hv_vm_ida);
-
 static void hv_vm_release(struct kref *kref)
 {
 	struct hv_vm *vm = container_of(kref, struct hv_vm, kref);
 	unsigned int i;
 
+	/* Off the list first: who finds it there may look at its vCPUs. */
+	hv_registry_remove(vm);
 	/*
-	 * The notifier first: its ->release zaps and flushes through every
+	 * The notifier next: its ->release zaps and flushes through every
 	 * vCPU, so they must still be there.
 	 */
 	mmu_notifier_unregister(&vm->notifier, vm->mm);
@@ -40,7 +39,6 @@ static void hv_vm_release(struct kref *kref)
 	hv_mmu_destroy(vm);
 	mmdrop(vm->mm);
 	free_cpumask_var(vm->flush_mask);
-	ida_free(&hv_vm_ida, vm->id);
 	kfree(vm);
 	hv_virt_put();
 }
@@ -281,6 +279,15 @@ static long hv_vm_signal_msi(struct hv_vm *vm, void __user *argp)
 	return hv_lapic_deliver(vm, &msg, NULL) > 0;
 }
 
+static long hv_vm_set_name(struct hv_vm *vm, void __user *argp)
+{
+	struct hv_vm_name n;
+
+	if (copy_from_user(&n, argp, sizeof(n)))
+		return -EFAULT;
+	return hv_registry_set_name(vm, &n);
+}
+
 static long hv_vm_ioctl(struct file *file, unsigned int cmd,
 			unsigned long arg)
 {
@@ -302,6 +309,8 @@ static long hv_vm_ioctl(struct file *file, unsigned int cmd,
 		return hv_vm_irq_line(vm, (void __user *)arg);
 	case HV_VM_SIGNAL_MSI:
 		return hv_vm_signal_msi(vm, (void __user *)arg);
+	case HV_VM_SET_NAME:
+		return hv_vm_set_name(vm, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -344,11 +353,6 @@ int hv_vm_create(void)
 	spin_lock_init(&vm->mmu_lock);
 	if (!zalloc_cpumask_var(&vm->flush_mask, GFP_KERNEL_ACCOUNT))
 		goto err_free;
-	vm->id = ida_alloc(&hv_vm_ida, GFP_KERNEL);
-	if (vm->id < 0) {
-		ret = vm->id;
-		goto err_mask;
-	}
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
 	/* One TSC for all vCPUs, starting near 0, and kvmclock's time zero. */
@@ -364,11 +368,17 @@ int hv_vm_create(void)
 	ret = hv_mmu_notifier_register(vm);
 	if (ret)
 		goto err_arch;
+	/* Listed once whole; from here on, release takes it off the list. */
+	ret = hv_registry_add(vm);
+	if (ret)
+		goto err_notifier;
 	ret = anon_inode_getfd("hv-vm", &hv_vm_fops, vm, O_RDWR | O_CLOEXEC);
 	if (ret < 0)
-		goto err_notifier;
+		goto err_registry;
 	return ret;
 
+err_registry:
+	hv_registry_remove(vm);
 err_notifier:
 	mmu_notifier_unregister(&vm->notifier, vm->mm);
 err_arch:
@@ -377,8 +387,6 @@ err_mmu:
 	hv_mmu_destroy(vm);
 err_mm:
 	mmdrop(vm->mm);
-	ida_free(&hv_vm_ida, vm->id);
-err_mask:
 	free_cpumask_var(vm->flush_mask);
 err_free:
 	kfree(vm);

@@ -447,6 +447,16 @@ static void svm_note_shadow(struct svm_vcpu *sv, struct hv_vcpu *vcpu)
 		sv->shadow_rip = ~0ULL;
 }
 
+/*
+ * The CPU refused the VMRUN: exit code -1, VMEXIT_INVALID (APM vol. 2,
+ * 15.5.1). QEMU's emulated SVM writes only its low 32 bits; KVM too reads
+ * only those.
+ */
+static bool svm_entry_refused(u64 exit_code)
+{
+	return lower_32_bits(exit_code) == lower_32_bits(VMEXIT_INVALID);
+}
+
 static void svm_run(struct hv_vcpu *vcpu)
 {
 	struct svm_vcpu *sv = to_svm(vcpu);
@@ -492,7 +502,7 @@ static void svm_run(struct hv_vcpu *vcpu)
 				(0xfU << SVM_V_INTR_PRIO_SHIFT));
 	vmcb->ctrl.intercepts[SVM_ICPT_MISC1] &= ~SVM_ICPT_VINTR;
 	/* A refused VMRUN may not have flushed: use an unused ASID next. */
-	if (vmcb->ctrl.exit_code == VMEXIT_INVALID)
+	if (svm_entry_refused(vmcb->ctrl.exit_code))
 		sv->asid_generation = 0;
 	svm_reinject(sv, &vmcb->ctrl);
 	svm_note_shadow(sv, vcpu);
@@ -872,8 +882,8 @@ static int svm_handle_exit(struct hv_vcpu *vcpu)
 	const struct svm_vmcb_ctrl *c = &to_vmcb(vcpu)->ctrl;
 	u64 code = c->exit_code;
 
-	if (code == VMEXIT_INVALID)
-		return hv_exit_fail_entry(vcpu, code);
+	if (svm_entry_refused(code))
+		return hv_exit_fail_entry(vcpu, VMEXIT_INVALID);
 	if (code < ARRAY_SIZE(svm_exit_handlers) && svm_exit_handlers[code])
 		return svm_exit_handlers[code](vcpu);
 	return hv_exit_unhandled(vcpu, code, c->exit_info_1, c->exit_info_2);

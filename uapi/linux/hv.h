@@ -58,6 +58,11 @@
 #define HV_CAP_IRQCHIP		13
 /* The KVM-compatible paravirtual clock (kvmclock) at CPUID 0x40000100. */
 #define HV_CAP_PVCLOCK		14
+/*
+ * The VM registry: HV_VM_SET_NAME and the generic netlink family
+ * HV_GENL_NAME; the value is HV_GENL_VERSION.
+ */
+#define HV_CAP_REGISTRY		15
 
 #define HV_BACKEND_NONE		0
 #define HV_BACKEND_SVM		1
@@ -386,7 +391,10 @@ struct hv_msi {
 #define HV_STAT_USER_EXITS	14	/* returns to userspace */
 #define HV_STAT_IRQ_INJECTED	15	/* interrupts delivered by the local APIC */
 #define HV_STAT_HALT_WAIT	16	/* HLTs that waited in the kernel */
-#define HV_STAT_NR		17
+#define HV_STAT_GUEST_NS	17	/* nanoseconds in guest mode */
+#define HV_STAT_HALT_NS		18	/* nanoseconds waiting in HLT (or for a SIPI) */
+#define HV_STAT_ENTRY_FAILED	19	/* entries the CPU refused (HV_EXIT_FAIL_ENTRY) */
+#define HV_STAT_NR		20
 
 /**
  * struct hv_vcpu_stats - counters of one vCPU since it was created
@@ -414,6 +422,8 @@ struct hv_vcpu_stats {
 #define HV_EXIT_INTERNAL_ERROR	7	/* hv cannot go on: see @internal */
 #define HV_EXIT_INTERRUPTED	8	/* signal, immediate_exit or a kick */
 #define HV_EXIT_IRQ_WINDOW_OPEN	9	/* guest can take an external interrupt */
+/* An administrator stopped the VM (HV_CMD_STOP_VM): RUN fails with EPERM. */
+#define HV_EXIT_STOPPED		10
 
 #define HV_IO_IN		0
 #define HV_IO_OUT		1
@@ -535,6 +545,114 @@ struct hv_run {
 };
 
 /* ------------------------------------------------------------------ */
+/* The VM registry: generic netlink family HV_GENL_NAME (docs/API.md)  */
+/* ------------------------------------------------------------------ */
+
+#define HV_GENL_NAME		"hv"
+#define HV_GENL_VERSION		1
+/* The multicast group of HV_CMD_NOTIFY messages. */
+#define HV_GENL_MCGRP_EVENTS	"events"
+
+/* Size of a VM's name with its terminating NUL. */
+#define HV_VM_NAME_SIZE		64
+
+/**
+ * struct hv_vm_name - HV_VM_SET_NAME
+ * @name: 1 to HV_VM_NAME_SIZE - 1 bytes, none below 0x20 nor 0x7f, then a
+ *	NUL; the bytes after the NUL must be zero.
+ */
+struct hv_vm_name {
+	char name[HV_VM_NAME_SIZE];
+};
+
+/*
+ * Commands (genlmsghdr.cmd). A caller sees the VMs whose creator had its
+ * real uid; one with CAP_SYS_ADMIN sees every VM. A VM the caller may not
+ * see does not exist for it (ENOENT).
+ */
+enum hv_genl_cmd {
+	HV_CMD_UNSPEC,
+	/* do (HV_A_VM_ID) or dump: the HV_A_VM_* attributes of VMs */
+	HV_CMD_GET_VM,
+	/* do (HV_A_VM_ID): HV_A_VM_*, HV_A_STATS, and an HV_A_VCPU per vCPU */
+	HV_CMD_GET_STATS,
+	/*
+	 * do (HV_A_VM_ID), CAP_SYS_ADMIN only: stop the VM. Its vCPUs leave
+	 * HV_VCPU_RUN with HV_EXIT_STOPPED and every later RUN fails with
+	 * EPERM. EALREADY when it was stopped before.
+	 */
+	HV_CMD_STOP_VM,
+	/* from the kernel only, to HV_GENL_MCGRP_EVENTS: HV_A_NOTIFY_* */
+	HV_CMD_NOTIFY,
+	__HV_CMD_MAX,
+};
+
+#define HV_CMD_MAX		(__HV_CMD_MAX - 1)
+
+/* Attributes. */
+enum hv_genl_attr {
+	HV_A_UNSPEC,
+	HV_A_PAD,		/* alignment of 64-bit attributes */
+	HV_A_VM_ID,		/* u32: the VM's id, unique while it exists */
+	HV_A_VM_NAME,		/* string: HV_VM_SET_NAME's, else the creator's comm */
+	HV_A_VM_PID,		/* u32: the creator's process id (init pid namespace) */
+	HV_A_VM_UID,		/* u32: the creator's real uid (init user namespace) */
+	HV_A_VM_NR_VCPUS,	/* u32: vCPUs created */
+	HV_A_VM_MEMORY,		/* u64: bytes of guest memory in the VM's slots */
+	HV_A_VM_CREATED,	/* u64: creation time, CLOCK_REALTIME nanoseconds */
+	HV_A_VM_STATE,		/* u32: HV_VM_STATE_* */
+	/*
+	 * nested: counters, type HV_A_STAT(HV_STAT_*) -> u64 (type 0 is
+	 * padding); in HV_CMD_GET_STATS, the sum over the VM's vCPUs
+	 */
+	HV_A_STATS,
+	/* nested, one per vCPU: HV_A_VCPU_ID, HV_A_VCPU_STATE, HV_A_STATS */
+	HV_A_VCPU,
+	HV_A_VCPU_ID,		/* u32: the vCPU's id */
+	HV_A_VCPU_STATE,	/* u32: HV_VCPU_STATE_* */
+	HV_A_NOTIFY,		/* u32: HV_NOTIFY_*, what happened */
+	/*
+	 * u64: numbers every notification sent, from 1, in the order they
+	 * are sent; a listener that may not see every VM sees gaps
+	 */
+	HV_A_NOTIFY_SEQ,
+	HV_A_NOTIFY_TIME,	/* u64: when, CLOCK_REALTIME nanoseconds */
+	/*
+	 * u64: HV_NOTIFY_ENTRY_FAILED: the run page's fail.hw_reason;
+	 * HV_NOTIFY_INTERNAL_ERROR: internal.suberror
+	 */
+	HV_A_NOTIFY_REASON,
+	__HV_A_MAX,
+};
+
+#define HV_A_MAX		(__HV_A_MAX - 1)
+
+/* Type of counter HV_STAT_* in an HV_A_STATS nest. */
+#define HV_A_STAT(stat)		((stat) + 1)
+
+#define HV_VM_STATE_RUNNING	1	/* a vCPU may be in the guest */
+#define HV_VM_STATE_HALTED	2	/* every vCPU waits in HLT or for a SIPI (or none exists) */
+#define HV_VM_STATE_STOPPED	3	/* stopped by an administrator */
+
+#define HV_VCPU_STATE_RUNNABLE	1
+#define HV_VCPU_STATE_HALTED	2	/* waits in HLT */
+#define HV_VCPU_STATE_WAIT_SIPI	3	/* an application processor before its SIPI */
+
+/*
+ * HV_A_NOTIFY. Every notification carries HV_A_NOTIFY_SEQ, HV_A_NOTIFY_TIME
+ * and the VM's HV_A_VM_ID, HV_A_VM_NAME, HV_A_VM_PID and HV_A_VM_UID; vCPU
+ * notifications also HV_A_VCPU_ID. A listener receives the notifications
+ * of the VMs it may see (see HV_CMD_*); on kernels without filtered
+ * netlink broadcasts (5.18 to 6.7) only CAP_SYS_ADMIN may join the group.
+ */
+#define HV_NOTIFY_VM_CREATED		1
+#define HV_NOTIFY_VM_DESTROYED		2
+#define HV_NOTIFY_VCPU_SHUTDOWN		3	/* triple fault (HV_EXIT_SHUTDOWN) */
+#define HV_NOTIFY_ENTRY_FAILED		4	/* HV_EXIT_FAIL_ENTRY */
+#define HV_NOTIFY_INTERNAL_ERROR	5	/* HV_EXIT_INTERNAL_ERROR */
+#define HV_NOTIFY_VM_STOPPED		6	/* HV_CMD_STOP_VM */
+
+/* ------------------------------------------------------------------ */
 /* ioctls                                                              */
 /* ------------------------------------------------------------------ */
 
@@ -555,6 +673,8 @@ struct hv_run {
 #define HV_VM_IRQ_LINE		_IOW(HVIO, 0x14, struct hv_irq_line)
 /* Returns 1 if a local APIC accepted it, 0 if none matched; ENXIO without an irqchip. */
 #define HV_VM_SIGNAL_MSI	_IOW(HVIO, 0x15, struct hv_msi)
+/* The name the registry shows (HV_CAP_REGISTRY). */
+#define HV_VM_SET_NAME		_IOW(HVIO, 0x16, struct hv_vm_name)
 
 /* vCPU fd */
 #define HV_VCPU_RUN		_IO(HVIO, 0x20)
