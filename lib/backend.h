@@ -46,6 +46,7 @@
  * @create_irqchip: hv_vm_create_irqchip().
  * @irq_line: hv_vm_irq_line().
  * @signal_msi: hv_vm_signal_msi(): 1 delivered, 0 no APIC took it.
+ * @set_name: hv_vm_set_name(), the name checked already.
  * @vcpu_create: create vCPU @vcpu->id: set @vcpu->fd, @vcpu->run (the
  *	struct hv_run the caller sees) and @vcpu->priv.
  * @vcpu_destroy: unmap the run page, close @vcpu->fd, free @vcpu->priv.
@@ -86,6 +87,7 @@ struct libhv_backend_ops {
 	int (*create_irqchip)(struct hv_vm *vm);
 	int (*irq_line)(struct hv_vm *vm, uint32_t gsi, uint32_t level);
 	int (*signal_msi)(struct hv_vm *vm, uint64_t address, uint32_t data);
+	int (*set_name)(struct hv_vm *vm, const struct hv_vm_name *name);
 
 	int (*vcpu_create)(struct hv_vm *vm, struct hv_vcpu *vcpu);
 	void (*vcpu_destroy)(struct hv_vcpu *vcpu);

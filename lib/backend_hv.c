@@ -189,6 +189,17 @@ static int hv_signal_msi_op(struct hv_vm *vm, uint64_t address, uint32_t data)
 	return LIBHV_IOCTL_PTR(vm->fd, HV_VM_SIGNAL_MSI, &msi);
 }
 
+/* A module from before the registry does not know the ioctl. */
+static int hv_set_name_op(struct hv_vm *vm, const struct hv_vm_name *name)
+{
+	int err = LIBHV_IOCTL_PTR(vm->fd, HV_VM_SET_NAME, name);
+
+	if (err == -ENOTTY)
+		return libhv_error(-EOPNOTSUPP,
+				   "the hv module has no VM registry (HV_CAP_REGISTRY): load a newer one");
+	return err;
+}
+
 /* ---- vCPU ---- */
 
 static int hv_vcpu_create_op(struct hv_vm *vm, struct hv_vcpu *vcpu)
@@ -233,6 +244,8 @@ static int hv_vcpu_run_op(struct hv_vcpu *vcpu)
 		vcpu->run->exit_reason = HV_EXIT_INTERRUPTED;
 		return 0;
 	}
+	if (err == EPERM && vcpu->run->exit_reason == HV_EXIT_STOPPED)
+		return libhv_error(-err, "HV_VCPU_RUN: an administrator stopped the VM (HV_CMD_STOP_VM)");
 	return libhv_error(-err, "HV_VCPU_RUN failed: %s", strerror(err));
 }
 
@@ -362,6 +375,7 @@ const struct libhv_backend_ops libhv_backend_hv = {
 	.create_irqchip		= hv_create_irqchip_op,
 	.irq_line		= hv_irq_line_op,
 	.signal_msi		= hv_signal_msi_op,
+	.set_name		= hv_set_name_op,
 	.vcpu_create		= hv_vcpu_create_op,
 	.vcpu_destroy		= hv_vcpu_destroy_op,
 	.vcpu_run		= hv_vcpu_run_op,

@@ -410,6 +410,7 @@ static const struct {
 	[HV_CAP_NESTED_PAGING]	= { CAP_FN, .fn = cap_nested_paging },
 	[HV_CAP_IRQCHIP]	= { CAP_KVM, KVM_CAP_IRQCHIP, HV_IOAPIC_PINS },
 	[HV_CAP_PVCLOCK]	= { CAP_FN, .fn = cap_pvclock },
+	[HV_CAP_REGISTRY]	= { CAP_CONST, .value = 0 },	/* hv_vm_set_name() */
 };
 
 static int kvm_check_cap_op(struct hv *hv, uint32_t cap, uint64_t *value)
@@ -672,6 +673,15 @@ static int kvm_signal_msi_op(struct hv_vm *vm, uint64_t address, uint32_t data)
 	if (r == 0 || errno == EPERM)
 		return 0;
 	return libhv_error(-errno, "KVM_SIGNAL_MSI failed: %s", strerror(errno));
+}
+
+/* The name is for hv's VM registry, which knows nothing of KVM's VMs. */
+static int kvm_set_name_op(struct hv_vm *vm, const struct hv_vm_name *name)
+{
+	(void)vm;
+	(void)name;
+	return libhv_error(-EOPNOTSUPP,
+			   "KVM has no VM registry to show a name in (hv_vm_set_name() needs hv)");
 }
 
 /* ---- vCPU state ---- */
@@ -1320,6 +1330,7 @@ const struct libhv_backend_ops libhv_backend_kvm = {
 	.create_irqchip		= kvm_create_irqchip_op,
 	.irq_line		= kvm_irq_line_op,
 	.signal_msi		= kvm_signal_msi_op,
+	.set_name		= kvm_set_name_op,
 	.vcpu_create		= kvm_vcpu_create_op,
 	.vcpu_destroy		= kvm_vcpu_destroy_op,
 	.vcpu_run		= kvm_vcpu_run_op,

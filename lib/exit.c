@@ -25,6 +25,11 @@ static const struct {
 	[HV_EXIT_INTERNAL_ERROR] = { "internal_error", offsetof(struct hv_exit_handlers, internal_error) },
 	[HV_EXIT_INTERRUPTED]	 = { "interrupted", offsetof(struct hv_exit_handlers, interrupted) },
 	[HV_EXIT_IRQ_WINDOW_OPEN] = { "irq_window_open", offsetof(struct hv_exit_handlers, irq_window_open) },
+	/*
+	 * Never in a run page that hv_vcpu_run() returns 0 for: it comes with
+	 * -EPERM, which ends hv_vcpu_run_loop() with that error.
+	 */
+	[HV_EXIT_STOPPED]	 = { "stopped", NO_HANDLER },
 };
 
 #define NR_EXITS (sizeof(exits) / sizeof(exits[0]))
@@ -47,6 +52,9 @@ static const char *const stat_names[] = {
 	[HV_STAT_USER_EXITS]		= "user_exits",
 	[HV_STAT_IRQ_INJECTED]		= "irq_injected",
 	[HV_STAT_HALT_WAIT]		= "halt_wait",
+	[HV_STAT_GUEST_NS]		= "guest_ns",
+	[HV_STAT_HALT_NS]		= "halt_ns",
+	[HV_STAT_ENTRY_FAILED]		= "entry_failed",
 };
 
 _Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) == HV_STAT_NR,

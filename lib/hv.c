@@ -30,6 +30,7 @@ static const char *const cap_names[] = {
 	[HV_CAP_NESTED_PAGING]	= "HV_CAP_NESTED_PAGING",
 	[HV_CAP_IRQCHIP]	= "HV_CAP_IRQCHIP",
 	[HV_CAP_PVCLOCK]	= "HV_CAP_PVCLOCK",
+	[HV_CAP_REGISTRY]	= "HV_CAP_REGISTRY",
 };
 
 const char *hv_cap_name(uint32_t cap)

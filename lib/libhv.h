@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 #define LIBHV_VERSION_MAJOR 1
-#define LIBHV_VERSION_MINOR 2
+#define LIBHV_VERSION_MINOR 3
 
 struct hv;
 struct hv_vm;
@@ -112,6 +112,15 @@ int hv_vm_read(struct hv_vm *vm, uint64_t gpa, void *data, size_t len);
 /* Load a flat binary file at gpa; -EFBIG when it does not fit in memory. */
 int hv_vm_load_file(struct hv_vm *vm, uint64_t gpa, const char *path,
 		    uint64_t *size);
+/*
+ * The name that hv's VM registry shows for the VM (libhv 1.3; see "the VM
+ * registry" below): 1 to HV_VM_NAME_SIZE - 1 bytes, none below 0x20 nor
+ * 0x7f (UTF-8 is fine). Until then a VM is named after its creator's
+ * command (comm). Errors: -EINVAL for a name that breaks those rules,
+ * before the device is asked; -EOPNOTSUPP on KVM (no registry) and on an
+ * hv module without HV_CAP_REGISTRY.
+ */
+int hv_vm_set_name(struct hv_vm *vm, const char *name);
 
 /* ---- vCPU ---- */
 
@@ -125,7 +134,9 @@ struct hv_run *hv_vcpu_run_page(struct hv_vcpu *vcpu);
 /*
  * Enter the guest until the next exit to userspace. Returns 0 when the run
  * page holds an exit, including HV_EXIT_INTERRUPTED (the ioctl's EINTR);
- * a negative errno when the ioctl itself failed.
+ * a negative errno when the ioctl itself failed. An administrator's stop
+ * of the VM (hv_registry_stop()) is -EPERM with the run page's exit_reason
+ * HV_EXIT_STOPPED, for this and every later run.
  */
 int hv_vcpu_run(struct hv_vcpu *vcpu);
 int hv_vcpu_get_regs(struct hv_vcpu *vcpu, struct hv_regs *regs);
@@ -312,11 +323,18 @@ enum hv_machine_end {
 	HV_MACHINE_END_SHUTDOWN = 4,	/* a vCPU triple-faulted */
 	HV_MACHINE_END_STOPPED = 5,	/* hv_machine_stop() */
 	HV_MACHINE_END_ERROR = 6,	/* hv_machine_run() failed */
+	/*
+	 * An administrator stopped the VM through hv's registry
+	 * (hv_registry_stop(), HV_EXIT_STOPPED); libhv 1.3
+	 */
+	HV_MACHINE_END_VM_STOPPED = 7,
 };
 
 /**
  * struct hv_machine_result - how hv_machine_run() ended
- * @end: enum hv_machine_end.
+ * @end: enum hv_machine_end. Newer libhv versions may add values (libhv 1.3
+ *	added HV_MACHINE_END_VM_STOPPED): treat an unknown one as an end
+ *	hv_machine_end_name() can still name.
  * @vcpu: the vCPU whose exit ended the run (for STOPPED: 0).
  * @status: HV_MACHINE_END_DEBUG_EXIT: ((v & 0x7f) << 1) | 1 for the value
  *	v written to port 0xf4, as QEMU's isa-debug-exit; else 0.
@@ -393,10 +411,12 @@ int hv_machine_load_multiboot(struct hv_machine *machine, const char *kernel,
 			      const char *cmdline);
 /*
  * Run the machine until the guest powers off, resets, writes port 0xf4 or
- * a vCPU triple-faults, or hv_machine_stop() is called: one thread per
- * vCPU, and one reading config->console_in. Returns 0 with *result saying
- * how the run ended; a negative errno when it failed (a vCPU exit the
- * machine cannot handle, an internal error of hv, a failed ioctl), with
+ * a vCPU triple-faults, hv_machine_stop() is called, or an administrator
+ * stops the VM through hv's registry (HV_MACHINE_END_VM_STOPPED, with the
+ * vCPU that saw it first): one thread per vCPU, and one reading
+ * config->console_in. Returns 0 with *result saying how the run ended; a
+ * negative errno when it failed (a vCPU exit the machine cannot handle, an
+ * internal error of hv, a failed ioctl), with
  * *result->end HV_MACHINE_END_ERROR and @vcpu/@rip saying where, and
  * hv_error_detail() naming the vCPU, the exit and hv's data. -EALREADY when
  * called a second time; -EINVAL before a kernel is loaded. While it runs
@@ -410,7 +430,18 @@ int hv_machine_run(struct hv_machine *machine, struct hv_machine_result *result)
  * call from any thread and from a signal handler; NULL does nothing.
  */
 void hv_machine_stop(struct hv_machine *machine);
-/* "poweroff", "reset", ...; "unknown" for values out of range. */
+/*
+ * Name the machine's VM in hv's registry: hv_vm_set_name() on
+ * hv_machine_vm() (libhv 1.3), with its errors. Any time after
+ * hv_machine_create(), also while it runs. A caller for which the name is
+ * a nicety ignores -EOPNOTSUPP: KVM, and hv modules before the registry,
+ * have nowhere to show it.
+ */
+int hv_machine_set_name(struct hv_machine *machine, const char *name);
+/*
+ * "poweroff", "reset", "debug_exit", "shutdown", "stopped", "error",
+ * "vm_stopped"; "unknown" for values out of range.
+ */
 const char *hv_machine_end_name(uint32_t end);
 /*
  * libhv on KVM (hv_accel_name() "kvm"): a KVM_EXIT_INTERNAL_ERROR suberror
@@ -423,6 +454,184 @@ const char *hv_machine_end_name(uint32_t end);
  * ("unhandled exit", ...); "unknown" for values libhv does not know.
  */
 const char *hv_internal_error_name(uint32_t suberror);
+
+/* ---- the VM registry (libhv 1.3) ---- */
+
+/*
+ * hv.ko lists its VMs, their counters and what happens to them over
+ * generic netlink (family HV_GENL_NAME, uapi/linux/hv.h and docs/API.md),
+ * in the initial network namespace. A caller sees the VMs whose creator
+ * had its real uid; CAP_SYS_ADMIN sees every VM. A VM it may not see does
+ * not exist for it (-ENOENT). The registry needs no access to /dev/hv; it
+ * knows only hv's VMs, none that libhv runs on KVM.
+ *
+ * A struct hv_registry is one netlink socket: use it from one thread at a
+ * time (one handle per thread). Errors that the kernel answers come back as
+ * their negative errno, with hv's explanation (netlink's extended ack) in
+ * hv_error_detail() when it gave one; a reply libhv cannot read (a
+ * mandatory attribute missing, one of the wrong size) is -EPROTO. Newer
+ * modules may add attributes and counters: libhv skips what it does not
+ * know.
+ */
+struct hv_registry;
+
+/*
+ * Open a registry handle. Errors: -ENOENT when the family "hv" is not
+ * registered (the module is not loaded or predates the registry, or the
+ * caller is not in the initial network namespace), the socket's errors.
+ * *out is set only on success.
+ */
+int hv_registry_open(struct hv_registry **out);
+void hv_registry_close(struct hv_registry *reg);
+
+/**
+ * struct hv_vm_info - one VM as the registry shows it
+ * @id: the VM's id (HV_A_VM_ID), unique while the VM exists.
+ * @pid: the creator's process id (initial pid namespace).
+ * @uid: the creator's real uid (initial user namespace).
+ * @nr_vcpus: vCPUs created.
+ * @state: HV_VM_STATE_* (hv_vm_state_name()).
+ * @padding: 0.
+ * @memory: bytes of guest memory in the VM's memory slots.
+ * @created_ns: creation time, CLOCK_REALTIME nanoseconds.
+ * @name: hv_vm_set_name()'s name, else the creator's command; NUL-terminated.
+ */
+struct hv_vm_info {
+	uint32_t id, pid, uid, nr_vcpus, state;
+	uint32_t padding;
+	uint64_t memory, created_ns;
+	char name[HV_VM_NAME_SIZE];
+};
+
+/*
+ * Every VM the caller may see: *vms a malloc'd array of *n, sorted by id,
+ * that the caller free()s (NULL when there is none). VMs created or
+ * destroyed during the listing make the kernel flag it inconsistent
+ * (NLM_F_DUMP_INTR): libhv lists again, a few times, then gives up with
+ * -EAGAIN. *vms and *n are set only on success.
+ */
+int hv_registry_list(struct hv_registry *reg, struct hv_vm_info **vms,
+		     size_t *n);
+/* One VM; -ENOENT when it does not exist or the caller may not see it. */
+int hv_registry_get(struct hv_registry *reg, uint32_t id,
+		    struct hv_vm_info *info);
+
+/* Counters per VM and vCPU: room for this many HV_STAT_* (HV_STAT_NR now). */
+#define HV_REGISTRY_MAX_STATS	64
+
+/**
+ * struct hv_vcpu_info - one vCPU in struct hv_vm_stats
+ * @id: the vCPU's id.
+ * @state: HV_VCPU_STATE_* (hv_vcpu_state_name()).
+ * @stats: its counters, indexed by HV_STAT_* (hv_stat_name()); 0 for those
+ *	the module did not report.
+ */
+struct hv_vcpu_info {
+	uint32_t id, state;
+	uint64_t stats[HV_REGISTRY_MAX_STATS];
+};
+
+/**
+ * struct hv_vm_stats - hv_registry_stats()
+ * @vm: the VM, as hv_registry_get() gives it.
+ * @nr_stats: the highest HV_STAT_* index the module reported, plus one (at
+ *	most HV_REGISTRY_MAX_STATS; the module's HV_STAT_NR, unless it knows
+ *	more counters than libhv has room for, which are left out).
+ * @nr_vcpus: entries at @vcpus.
+ * @total: the counters summed over the VM's vCPUs, as the module reports
+ *	them.
+ * @vcpus: the vCPUs by ascending id; malloc'd, freed by
+ *	hv_vm_stats_release().
+ */
+struct hv_vm_stats {
+	struct hv_vm_info vm;
+	uint32_t nr_stats;
+	uint32_t nr_vcpus;
+	uint64_t total[HV_REGISTRY_MAX_STATS];
+	struct hv_vcpu_info *vcpus;
+};
+
+/*
+ * The VM's counters, in total and per vCPU (HV_CMD_GET_STATS). Fills all of
+ * *stats on success (release it with hv_vm_stats_release()), and leaves it
+ * zeroed on failure. -ENOENT as hv_registry_get().
+ */
+int hv_registry_stats(struct hv_registry *reg, uint32_t id,
+		      struct hv_vm_stats *stats);
+/* Free stats->vcpus and zero *stats; NULL does nothing. */
+void hv_vm_stats_release(struct hv_vm_stats *stats);
+
+/*
+ * Stop a VM (HV_CMD_STOP_VM): its vCPUs leave the guest and every run fails
+ * from then on with -EPERM and HV_EXIT_STOPPED (hv_machine_run() ends with
+ * HV_MACHINE_END_VM_STOPPED); its program still owns it and closes it.
+ * Errors: -EPERM without CAP_SYS_ADMIN, -ENOENT, -EALREADY when it was
+ * stopped already.
+ */
+int hv_registry_stop(struct hv_registry *reg, uint32_t id);
+
+/*
+ * Join the multicast group of notifications (HV_GENL_MCGRP_EVENTS); from
+ * then on the handle only reads them with hv_registry_next(), and the
+ * other calls fail with -EBUSY (open a second handle for them). The
+ * caller receives the notifications of the VMs it may see. Errors: -EPERM
+ * on kernels 5.18 to 6.7, where only CAP_SYS_ADMIN may join (they cannot
+ * filter what each listener gets); -ENOENT when the module has no such
+ * group; -EBUSY the second time.
+ */
+int hv_registry_subscribe(struct hv_registry *reg);
+/*
+ * The handle's socket, for poll() (POLLIN: hv_registry_next() has
+ * something to read). Do not read from it or change it.
+ */
+int hv_registry_fd(const struct hv_registry *reg);
+
+/**
+ * struct hv_notify - one notification (hv_registry_next())
+ * @type: HV_NOTIFY_* (hv_notify_name()).
+ * @vm_id: the VM's id.
+ * @vcpu_id: the vCPU of HV_NOTIFY_VCPU_SHUTDOWN, _ENTRY_FAILED and
+ *	_INTERNAL_ERROR; UINT32_MAX for the others.
+ * @pid: the VM creator's process id.
+ * @uid: the VM creator's real uid.
+ * @padding: 0.
+ * @seq: counts the module's notifications to every listener, from 1: a
+ *	gap means the caller missed some (another user's VMs, or an overrun).
+ * @time_ns: when, CLOCK_REALTIME nanoseconds.
+ * @reason: HV_NOTIFY_ENTRY_FAILED: the hardware's reason (the run page's
+ *	fail.hw_reason); HV_NOTIFY_INTERNAL_ERROR: the suberror
+ *	(hv_internal_error_name()); else 0.
+ * @name: the VM's name then (for HV_NOTIFY_VM_CREATED the creator's
+ *	command: the VM cannot have been named yet); NUL-terminated.
+ */
+struct hv_notify {
+	uint32_t type, vm_id, vcpu_id, pid, uid, padding;
+	uint64_t seq, time_ns, reason;
+	char name[HV_VM_NAME_SIZE];
+};
+
+/*
+ * The next notification, after hv_registry_subscribe() (-EINVAL before):
+ * 0 with *ev filled;
+ * -EAGAIN when none came within timeout_ms (0: look once without waiting;
+ * -1: wait as long as it takes); -EINTR when a signal interrupted the wait;
+ * -ENOBUFS when notifications arrived faster than the caller read them and
+ * the kernel dropped some (the handle stays usable: go on reading, and
+ * know that @seq will jump); -EPROTO for a notification libhv cannot read
+ * (it is skipped: go on reading too).
+ */
+int hv_registry_next(struct hv_registry *reg, struct hv_notify *ev,
+		     int timeout_ms);
+
+/*
+ * "vm_created", "vm_destroyed", "vcpu_shutdown", "entry_failed",
+ * "internal_error", "vm_stopped"; NULL for a type libhv does not know.
+ */
+const char *hv_notify_name(uint32_t type);
+/* "running", "halted", "stopped"; NULL for a state libhv does not know. */
+const char *hv_vm_state_name(uint32_t state);
+/* "runnable", "halted", "wait_sipi"; NULL for a state libhv does not know. */
+const char *hv_vcpu_state_name(uint32_t state);
 
 #ifdef __cplusplus
 }

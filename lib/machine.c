@@ -562,6 +562,19 @@ struct hv_vcpu *hv_machine_vcpu(struct hv_machine *m, uint32_t index)
 	return m && index < m->nvcpus ? m->vcpus[index].vcpu : NULL;
 }
 
+/*
+ * A function rather than a field of struct hv_machine_config: a program
+ * that names its machine then needs libhv 1.3 by its symbol version, where
+ * a field would fail at run time on an older libhv (its reserved words
+ * must be 0).
+ */
+int hv_machine_set_name(struct hv_machine *m, const char *name)
+{
+	if (!m)
+		return LIBHV_NULL_ARG(m);
+	return hv_vm_set_name(m->vm, name);
+}
+
 /* ---- loading a kernel ---- */
 
 struct mapped_file {
@@ -849,6 +862,21 @@ static void handle_exit(struct hv_machine *m, struct hv_run *run)
 	}
 }
 
+/*
+ * An administrator stopped the VM (HV_CMD_STOP_VM): every vCPU's run fails
+ * with EPERM from now on, and the machine ends as the guest would.
+ */
+static bool vm_stopped(struct hv_machine *m, int err, const struct hv_run *run)
+{
+	struct end_info info = { 0 };
+
+	if (err != -EPERM || run->exit_reason != HV_EXIT_STOPPED)
+		return false;
+	where(&info);
+	machine_end(m, HV_MACHINE_END_VM_STOPPED, &info);
+	return true;
+}
+
 static void *vcpu_main(void *arg)
 {
 	struct vcpu_thread *t = arg;
@@ -860,7 +888,8 @@ static void *vcpu_main(void *arg)
 		int err = hv_vcpu_run(t->vcpu);
 
 		if (err) {
-			machine_fail(m, err, "%s", hv_error_detail());
+			if (!vm_stopped(m, err, run))
+				machine_fail(m, err, "%s", hv_error_detail());
 			break;
 		}
 		handle_exit(m, run);
@@ -970,6 +999,7 @@ const char *hv_machine_end_name(uint32_t end)
 		[HV_MACHINE_END_SHUTDOWN] = "shutdown",
 		[HV_MACHINE_END_STOPPED] = "stopped",
 		[HV_MACHINE_END_ERROR] = "error",
+		[HV_MACHINE_END_VM_STOPPED] = "vm_stopped",
 	};
 
 	return end < sizeof(names) / sizeof(names[0]) ? names[end] : "unknown";

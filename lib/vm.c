@@ -289,6 +289,41 @@ static int load_fd(struct hv_vm *vm, uint64_t gpa, int fd, const char *path,
 	return 0;
 }
 
+/* HV_VM_SET_NAME's rules (uapi/linux/hv.h), so that KVM refuses the same. */
+static int name_check(const char *name, struct hv_vm_name *out)
+{
+	size_t len = strnlen(name, HV_VM_NAME_SIZE);
+
+	if (len == 0 || len == HV_VM_NAME_SIZE)
+		return libhv_error(-EINVAL, "hv_vm_set_name: a name is 1 to %d bytes",
+				   HV_VM_NAME_SIZE - 1);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c < 0x20 || c == 0x7f)
+			return libhv_error(-EINVAL,
+					   "hv_vm_set_name: byte %zu of the name is a control character (0x%02x)",
+					   i, c);
+	}
+	/* The bytes after the NUL must be zero too. */
+	memset(out, 0, sizeof(*out));
+	memcpy(out->name, name, len);
+	return 0;
+}
+
+int hv_vm_set_name(struct hv_vm *vm, const char *name)
+{
+	struct hv_vm_name n;
+	int err;
+
+	if (!vm)
+		return LIBHV_NULL_ARG(vm);
+	if (!name)
+		return LIBHV_NULL_ARG(name);
+	err = name_check(name, &n);
+	return err ? err : vm->ops->set_name(vm, &n);
+}
+
 int hv_vm_load_file(struct hv_vm *vm, uint64_t gpa, const char *path,
 		    uint64_t *size)
 {

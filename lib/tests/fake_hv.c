@@ -22,6 +22,8 @@ void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 
 struct fake_hv fake;
 
+_Static_assert(HV_CAP_REGISTRY < FAKE_MAX_CAPS, "fake.caps has no room for every capability");
+
 enum kind { KIND_OTHER, KIND_DEV, KIND_VM, KIND_VCPU, NR_KINDS };
 
 static int kind_fd[NR_KINDS] = { -1, -1, -1, -1 };
@@ -73,6 +75,7 @@ void fake_reset(void)
 	fake.caps[HV_CAP_MMIO] = 1;
 	fake.caps[HV_CAP_KICK] = 1;
 	fake.caps[HV_CAP_IRQCHIP] = HV_IOAPIC_PINS;
+	fake.caps[HV_CAP_REGISTRY] = HV_GENL_VERSION;
 	fake.irqchip_after_vcpus = -1;
 	fake.eintr_sets_reason = true;
 	fake.sregs.cr0 = 0x60000010;
@@ -163,6 +166,13 @@ static int vm_ioctl(unsigned long req, unsigned long arg)
 			fake.irq_lines[fake.nr_irq_line] = *(const struct hv_irq_line *)arg;
 		fake.nr_irq_line++;
 		return 0;
+	case HV_VM_SET_NAME:
+		/* A module from before the registry does not know it. */
+		if (!fake.caps[HV_CAP_REGISTRY])
+			return fail(ENOTTY);
+		fake.nr_set_name++;
+		fake.name = *(const struct hv_vm_name *)arg;
+		return 0;
 	}
 	return fail(ENOTTY);
 }
@@ -182,8 +192,11 @@ static int vcpu_run(void)
 			fake.run_hook(fake.run, fake.run_pos - 1);
 		return 0;
 	}
-	fake.run->exit_reason = step == -EINTR && fake.eintr_sets_reason ?
-				HV_EXIT_INTERRUPTED : HV_EXIT_NONE;
+	fake.run->exit_reason = HV_EXIT_NONE;
+	if (step == -EINTR && fake.eintr_sets_reason)
+		fake.run->exit_reason = HV_EXIT_INTERRUPTED;
+	if (step == -EPERM && fake.eperm_stops)
+		fake.run->exit_reason = HV_EXIT_STOPPED;
 	return fail(-step);
 }
 

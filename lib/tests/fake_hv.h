@@ -29,6 +29,7 @@ struct fake_hv {
 	int run_script[FAKE_MAX_STEPS];	/* HV_VCPU_RUN: exit reason, or -errno */
 	int run_len;
 	bool eintr_sets_reason;		/* EINTR comes with HV_EXIT_INTERRUPTED */
+	bool eperm_stops;		/* EPERM comes with HV_EXIT_STOPPED */
 	/* Called after each scripted exit is written: fills in its details. */
 	void (*run_hook)(struct hv_run *run, int step);
 
@@ -49,6 +50,8 @@ struct fake_hv {
 	int nr_set_regs;
 	struct hv_run *run;		/* last run page mapped */
 	int run_pos;
+	int nr_set_name;		/* HV_VM_SET_NAME calls */
+	struct hv_vm_name name;		/* the last name set, as passed */
 };
 
 extern struct fake_hv fake;

@@ -85,7 +85,7 @@ int main(void)
 		test_names, test_setup, test_open, test_vm, test_vcpu,
 		test_null_args, test_layout, test_acpi, test_linux_boot,
 		test_multiboot, test_uart, test_rtc, test_devices, test_machine,
-		test_kvm,
+		test_kvm, test_registry,
 	};
 
 	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)

@@ -44,5 +44,6 @@ void test_acpi(void);
 void test_linux_boot(void);
 void test_multiboot(void);
 void test_kvm(void);
+void test_registry(void);
 
 #endif /* LIBHV_TEST_H */

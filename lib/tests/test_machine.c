@@ -380,6 +380,50 @@ static void run_hypercall_mmio(void)
 	run_env_down(&e);
 }
 
+/* HV_CMD_STOP_VM: EPERM with HV_EXIT_STOPPED ends the run, not as an error. */
+static void run_vm_stopped(void)
+{
+	static const int steps[] = { HV_EXIT_IRQ_WINDOW_OPEN, -EPERM, HV_EXIT_SHUTDOWN };
+	struct hv_machine_result r;
+	struct run_env e;
+
+	if (!run_env_up(&e, -1))
+		return;
+	script(steps, 3);
+	fake.eperm_stops = true;
+	CHECK_EQ(hv_machine_run(e.m, &r), 0, "run: %s", hv_error_detail());
+	CHECK_EQ(r.end, HV_MACHINE_END_VM_STOPPED, "ends as stopped by an administrator");
+	CHECK_STR(hv_machine_end_name(r.end), "vm_stopped", "named");
+	CHECK_EQ(r.vcpu, 0, "by vCPU 0");
+	CHECK_EQ(fake.run_pos, 2, "no HV_VCPU_RUN after the stop");
+	run_env_down(&e);
+
+	/* EPERM without HV_EXIT_STOPPED is an error as before. */
+	if (!run_env_up(&e, -1))
+		return;
+	script(steps, 3);
+	fake.eperm_stops = false;
+	CHECK_EQ(hv_machine_run(e.m, &r), -EPERM, "a bare EPERM fails the run");
+	CHECK_EQ(r.end, HV_MACHINE_END_ERROR, "as an error");
+	run_env_down(&e);
+}
+
+static void machine_name(void)
+{
+	struct hv_machine_config c = config(64 * MIB, 1);
+	struct hv_machine *m = NULL;
+	struct hv *hv = open_fake();
+
+	CHECK_EQ(hv_machine_create(hv, &c, &m), 0, "machine: %s", hv_error_detail());
+	CHECK_EQ(hv_machine_set_name(m, "guest-7"), 0, "name it: %s", hv_error_detail());
+	CHECK_STR(fake.name.name, "guest-7", "its VM got the name");
+	CHECK_EQ(hv_machine_set_name(m, "bad\n"), -EINVAL, "a bad name");
+	CHECK_EQ(hv_machine_set_name(NULL, "x"), -EINVAL, "NULL machine");
+	CHECK_STR(hv_error_detail(), "hv_machine_set_name: m is NULL", "NULL machine detail");
+	hv_machine_destroy(m);
+	hv_close(hv);
+}
+
 static void run_stopped(void)
 {
 	static const int steps[] = { HV_EXIT_SHUTDOWN };
@@ -463,6 +507,8 @@ void test_machine(void)
 	run_ends();
 	run_hypercall_mmio();
 	run_stopped();
+	run_vm_stopped();
+	machine_name();
 	run_console_input();
 	CHECK_STR(hv_machine_end_name(HV_MACHINE_END_POWEROFF), "poweroff", "end name");
 	CHECK_STR(hv_machine_end_name(99), "unknown", "end name out of range");

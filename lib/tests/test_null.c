@@ -89,6 +89,37 @@ static void vm_calls(struct env *e)
 	CHECK_NULL(hv_vm_alloc_memory(NULL, 1, 0, 4096, 0, NULL), "hv_vm_alloc_memory: vm is NULL");
 	CHECK_NULL(hv_vm_load_file(NULL, 0, "/dev/null", NULL), "hv_vm_load_file: vm is NULL");
 	CHECK_NULL(hv_vm_load_file(e->vm, 0, NULL, NULL), "hv_vm_load_file: path is NULL");
+	CHECK_NULL(hv_vm_set_name(NULL, "x"), "hv_vm_set_name: vm is NULL");
+	CHECK_NULL(hv_vm_set_name(e->vm, NULL), "hv_vm_set_name: name is NULL");
+}
+
+/* The registry's calls check their arguments before any socket is made. */
+static void registry_calls(void)
+{
+	struct hv_registry *reg = (struct hv_registry *)&reg;
+	struct hv_vm_stats stats = { .nr_stats = 1 };
+	struct hv_vm_info info, *vms;
+	struct hv_notify ev;
+	size_t n;
+
+	CHECK_NULL(hv_registry_open(NULL), "hv_registry_open: out is NULL");
+	CHECK_NULL(hv_registry_fd(NULL), "hv_registry_fd: reg is NULL");
+	CHECK_NULL(hv_registry_list(NULL, &vms, &n), "hv_registry_list: reg is NULL");
+	CHECK_NULL(hv_registry_list(reg, NULL, &n), "hv_registry_list: vms is NULL");
+	CHECK_NULL(hv_registry_list(reg, &vms, NULL), "hv_registry_list: n is NULL");
+	CHECK_NULL(hv_registry_get(NULL, 1, &info), "hv_registry_get: reg is NULL");
+	CHECK_NULL(hv_registry_get(reg, 1, NULL), "hv_registry_get: info is NULL");
+	CHECK_NULL(hv_registry_stats(NULL, 1, &stats), "hv_registry_stats: reg is NULL");
+	CHECK_EQ(stats.nr_stats, 0, "hv_registry_stats zeroes *stats on failure");
+	CHECK_NULL(hv_registry_stats(reg, 1, NULL), "hv_registry_stats: stats is NULL");
+	CHECK_NULL(hv_registry_stop(NULL, 1), "hv_registry_stop: reg is NULL");
+	CHECK_NULL(hv_registry_subscribe(NULL), "hv_registry_subscribe: reg is NULL");
+	CHECK_NULL(hv_registry_next(NULL, &ev, 0), "hv_registry_next: reg is NULL");
+	CHECK_NULL(hv_registry_next(reg, NULL, 0), "hv_registry_next: ev is NULL");
+	CHECK_NULL(hv_machine_set_name(NULL, "x"), "hv_machine_set_name: m is NULL");
+	CHECK(reg == (struct hv_registry *)&reg, "no handle came out of the refused calls");
+	hv_registry_close(NULL);
+	hv_vm_stats_release(NULL);
 }
 
 static void vcpu_calls(struct env *e)
@@ -125,6 +156,7 @@ void test_null_args(void)
 	device_calls(&e);
 	vm_calls(&e);
 	vcpu_calls(&e);
+	registry_calls();
 	hv_vm_destroy(e.vm);
 	hv_close(e.hv);
 }

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Guest memory: slots, address translation, copies and file loading. */
+/*
+ * Guest memory: slots, address translation, copies and file loading; the
+ * VM's name.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../internal.h"
+#include "../backend.h"
 #include "fake_hv.h"
 #include "test.h"
 
@@ -156,10 +159,67 @@ static void load_file(void)
 	done(vm);
 }
 
+/* A refused name: -EINVAL with a detail that says why, before any ioctl. */
+static void name_refused(struct hv_vm *vm, const char *name, const char *why,
+			 const char *what)
+{
+	int calls = fake.nr_set_name;
+
+	CHECK_EQ(hv_vm_set_name(vm, name), -EINVAL, "name refused: %s", what);
+	CHECK(strstr(hv_error_detail(), why) != NULL, "%s: detail: %s", what, hv_error_detail());
+	CHECK_EQ(fake.nr_set_name, calls, "%s: no ioctl", what);
+}
+
+static void set_name(void)
+{
+	struct hv_vm *vm = new_vm();
+	char name[HV_VM_NAME_SIZE + 1];
+	const struct libhv_backend_ops *ops;
+	bool zero = true;
+
+	CHECK_EQ(hv_vm_set_name(vm, "web-1"), 0, "name a VM: %s", hv_error_detail());
+	CHECK_EQ(fake.nr_set_name, 1, "one HV_VM_SET_NAME");
+	CHECK_STR(fake.name.name, "web-1", "the name passed");
+	for (size_t i = strlen("web-1"); i < sizeof(fake.name.name); i++)
+		zero &= fake.name.name[i] == 0;
+	CHECK(zero, "the bytes after the NUL are zero");
+	CHECK_EQ(hv_vm_set_name(vm, "caf\xc3\xa9 \x80~"), 0, "bytes from 0x20 up, but 0x7f, are fine");
+
+	memset(name, 'x', sizeof(name));
+	name[HV_VM_NAME_SIZE - 1] = 0;
+	CHECK_EQ(hv_vm_set_name(vm, name), 0, "a name of HV_VM_NAME_SIZE - 1 bytes");
+	CHECK_EQ(strlen(fake.name.name), HV_VM_NAME_SIZE - 1, "passed whole");
+	name[HV_VM_NAME_SIZE - 1] = 'x';
+	name[HV_VM_NAME_SIZE] = 0;
+	name_refused(vm, name, "1 to 63 bytes", "HV_VM_NAME_SIZE bytes");
+	name_refused(vm, "", "1 to 63 bytes", "empty");
+	name_refused(vm, "tab\there", "byte 3 of the name is a control character (0x09)", "a tab");
+	name_refused(vm, "del\x7f", "(0x7f)", "DEL");
+	name_refused(vm, "\x1b[31m", "byte 0", "an escape sequence");
+	CHECK_EQ(hv_vm_set_name(vm, NULL), -EINVAL, "NULL name");
+	CHECK_STR(hv_error_detail(), "hv_vm_set_name: name is NULL", "NULL name detail");
+	CHECK_EQ(hv_vm_set_name(NULL, "x"), -EINVAL, "NULL vm");
+
+	fake.caps[HV_CAP_REGISTRY] = 0;
+	CHECK_EQ(hv_vm_set_name(vm, "old"), -EOPNOTSUPP, "a module without the registry");
+	CHECK(strstr(hv_error_detail(), "HV_CAP_REGISTRY") != NULL, "detail: %s", hv_error_detail());
+
+	/* The same VM handle driven through the KVM accelerator's op. */
+	ops = vm->ops;
+	vm->ops = &libhv_backend_kvm;
+	CHECK_EQ(hv_vm_set_name(vm, "on-kvm"), -EOPNOTSUPP, "KVM has no registry");
+	CHECK(strstr(hv_error_detail(), "KVM has no VM registry") != NULL, "detail: %s",
+	      hv_error_detail());
+	CHECK_EQ(hv_vm_set_name(vm, ""), -EINVAL, "KVM checks the name first too");
+	vm->ops = ops;
+	done(vm);
+}
+
 void test_vm(void)
 {
 	alloc_and_translate();
 	alloc_refused();
 	caller_memory_and_copies();
 	load_file();
+	set_name();
 }

@@ -66,7 +66,7 @@ EXPECTED="/lib/udev/rules.d/60-hv.rules
 /usr/lib/libhv.a
 /usr/lib/libhv.so
 /usr/lib/libhv.so.1
-/usr/lib/libhv.so.1.2.0
+/usr/lib/libhv.so.1.3.0
 /usr/lib/pkgconfig/libhv.pc
 /usr/share/man/man1/hvctl.1
 /usr/share/man/man3/libhv.3"
