@@ -79,6 +79,8 @@ shell)
 	# a controlling terminal (the console's tty: ttyS0) for job control
 	# and ^C
 	PS1='guest# ' setsid cttyhack sh
+	# (128 + N: the shell died of signal N)
+	echo "HV-GUEST: shell exit status $?"
 	end=poweroff
 	;;
 poweroff | reboot) ;;
@@ -88,7 +90,17 @@ poweroff | reboot) ;;
 	;;
 esac
 
+# What went wrong since: a splat, or a process killed by a signal it got
+# from a fault (the shell above, say).
+if dmesg | grep -qE "$splat|segfault at|traps: "; then
+	echo "HV-GUEST: the kernel logged at the end:"
+	dmesg | grep -E -m 5 -A 20 "$splat|segfault at|traps: "
+fi
 echo "HV-GUEST: $end"
 sync
+# `poweroff -f` and `reboot -f` do not wait for the console's tty to send
+# what is still queued for it (the shell's last lines, the line above):
+# stty sets the settings it read back with TCSADRAIN, which waits for that.
+stty "$(stty -g)" </dev/console
 "$end" -f
 echo "HV-GUEST: $end -f failed"
