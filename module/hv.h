@@ -275,6 +275,8 @@ struct hv_events {
  *	in the guest is counted in TSC ticks, in @guest_tsc, and turned
  *	into HV_STAT_GUEST_NS when read (hv_vcpu_get_stats()).
  * @guest_tsc: TSC ticks in guest mode.
+ * @halt_since: when the vCPU began to wait in HLT (ktime_get_ns()), 0 when
+ *	it is not waiting; for readers of HV_STAT_HALT_NS.
  * @pt_cache: page table pages allocated before taking mmu_lock, so the
  *	fault path never allocates under the spinlock.
  * @pt_cache_n: pages in @pt_cache.
@@ -315,6 +317,7 @@ struct hv_vcpu {
 	u32 cpuid_nent;
 	u64 stats[HV_STAT_NR];
 	u64 guest_tsc;
+	u64 halt_since;
 	void *pt_cache[HV_PT_MAX_LEVELS];
 	unsigned int pt_cache_n;
 	struct hv_lapic *lapic;

@@ -377,9 +377,13 @@ static int hv_vcpu_wait(struct hv_vcpu *vcpu)
 	if (vcpu->mp_state == HV_MP_RUNNABLE)
 		return 1;
 	vcpu->stats[HV_STAT_HALT_WAIT]++;
+	/* Readers add the wait so far (hv_vcpu_get_stats()). */
 	t0 = ktime_get_ns();
+	WRITE_ONCE(vcpu->halt_since, t0);
 	ret = wait_event_interruptible(vcpu->wq, hv_vcpu_woken(vcpu));
 	vcpu->stats[HV_STAT_HALT_NS] += ktime_get_ns() - t0;
+	smp_wmb();	/* the sum before the end of the wait */
+	WRITE_ONCE(vcpu->halt_since, 0);
 	return ret ? -EINTR : 0;
 }
 
@@ -508,14 +512,29 @@ long hv_vcpu_run(struct hv_vcpu *vcpu)
  * @count: HV_STAT_NR counters out.
  *
  * Each counter is a u64 only the vCPU's thread writes, so each read is
- * whole; together they are a snapshot only of a vCPU outside RUN.
+ * whole; together they are a snapshot only of a vCPU outside RUN. Time
+ * halted includes a wait in progress.
  */
 void hv_vcpu_get_stats(const struct hv_vcpu *vcpu, u64 *count)
 {
 	unsigned int i;
 
+	u64 since;
+
 	for (i = 0; i < HV_STAT_NR; i++)
 		count[i] = READ_ONCE(vcpu->stats[i]);
 	count[HV_STAT_GUEST_NS] = mul_u64_u32_div(READ_ONCE(vcpu->guest_tsc),
 						  USEC_PER_SEC, hv_tsc_khz);
+	/*
+	 * A vCPU waiting in HLT now has halted since then: the sum and the
+	 * start of the wait must be of one wait (pairs with hv_vcpu_wait()).
+	 */
+	do {
+		since = READ_ONCE(vcpu->halt_since);
+		smp_rmb();	/* the start before the sum */
+		count[HV_STAT_HALT_NS] = READ_ONCE(vcpu->stats[HV_STAT_HALT_NS]);
+		smp_rmb();	/* the sum before the start again */
+	} while (since != READ_ONCE(vcpu->halt_since));
+	if (since)
+		count[HV_STAT_HALT_NS] += ktime_get_ns() - since;
 }
