@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "hvctl.h"
+#include "registry.h"
 #include "run.h"
 
 #define DEFAULT_MEM	(64ULL << 20)
@@ -42,6 +43,7 @@ struct run_opts {
 	uint64_t entry;
 	bool entry_set;
 	bool stats;
+	struct run_name name;
 	/* --kernel and what goes with it */
 	const char *kernel;
 	const char *initrd;
@@ -77,6 +79,9 @@ static void run_usage(FILE *out)
 		"  -m, --mem SIZE      guest memory: bytes, or with a K, M or G suffix; whole\n"
 		"                      4K pages, at least 2M (default 64M, 512M with --kernel)\n"
 		"  -s, --stats         after the run, print exit counts to stderr (per vCPU)\n"
+		"  -n, --name NAME     the VM's name in hv's registry (hvctl list): 1 to 63\n"
+		"                      bytes, no control characters (default: the base name\n"
+		"                      of FILE or KERNEL)\n"
 		"  -d, --device PATH   the device (default /dev/hv; /dev/kvm with HV_ACCEL=kvm)\n"
 		"  -h, --help          show this help\n"
 		"For FILE:\n"
@@ -104,8 +109,9 @@ static void run_usage(FILE *out)
 		"7 bits of V are meaningful (V = 0 gives 1, as a failure does). Other ports,\n"
 		"and memory outside guest RAM, read as all-ones and ignore writes.\n"
 		"\n"
-		"Exit status: the guest's (port 0xf4); 1 when the guest halts or shuts down,\n"
-		"or hvctl or hv fails; 2 for a usage error.\n"
+		"Exit status: the guest's (port 0xf4, always odd); 1 when the guest halts or\n"
+		"shuts down, or hvctl or hv fails; 2 for a usage error; %d when an\n"
+		"administrator stopped the VM (hvctl stop).\n"
 		"\n"
 		"--kernel boots a PC (docs/MACHINE.md): RAM from 0, the part above 3G moved above 4G;\n"
 		"ACPI tables with every vCPU and the IOAPIC; local APICs, IOAPIC and\n"
@@ -120,7 +126,11 @@ static void run_usage(FILE *out)
 		"The run ends when the guest powers off or reboots (hvctl does not restart\n"
 		"it; status 0 for both), writes port 0xf4 (its status, as above), or a vCPU\n"
 		"triple-faults (1); on Ctrl-a x (0); on SIGINT, SIGTERM or SIGHUP, after\n"
-		"which hvctl restores the terminal and dies of the signal.\n");
+		"which hvctl restores the terminal and dies of the signal.\n"
+		"\n"
+		"Either kind of run ends when an administrator stops the VM ('hvctl stop'):\n"
+		"hvctl says \"the VM was stopped by an administrator\" and exits with %d.\n",
+		HVCTL_VM_STOPPED, HVCTL_VM_STOPPED);
 }
 
 static int parse_mem(struct run_opts *o, const char *arg)
@@ -168,6 +178,46 @@ static int parse_vcpus(struct run_opts *o, const char *arg)
 	return 0;
 }
 
+/* 1 to HV_VM_NAME_SIZE - 1 bytes, none a control character: what hv takes. */
+static int parse_name(struct run_opts *o, const char *arg)
+{
+	size_t len = strlen(arg);
+
+	if (!len || len >= HV_VM_NAME_SIZE)
+		return hvctl_usage_error(&cmd_run, "--name '%s': 1 to %d bytes", arg,
+					 HV_VM_NAME_SIZE - 1);
+	for (const unsigned char *p = (const unsigned char *)arg; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return hvctl_usage_error(&cmd_run, "--name: no control characters");
+	memcpy(o->name.name, arg, len + 1);
+	o->name.given = true;
+	return 0;
+}
+
+/* The file's base name, cut to fit and with control characters as '?'. */
+static void default_name(struct run_name *name, const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	if (name->given)
+		return;
+	fmt_name(base && base[1] ? base + 1 : path, 0, name->name, sizeof(name->name));
+}
+
+int run_name_result(const struct run_name *name, int err)
+{
+	if (!err)
+		return 0;
+	if (err == -EOPNOTSUPP) {
+		/* KVM, or an hv without the registry: nowhere to show it. */
+		if (name->given)
+			hvctl_err("warning: the VM stays unnamed: %s", hv_error_detail());
+		return 0;
+	}
+	hvctl_err("cannot name the VM '%s': %s", name->name, hv_error_detail());
+	return -1;
+}
+
 static int parse_option(struct run_opts *o, int c)
 {
 	switch (c) {
@@ -203,6 +253,8 @@ static int parse_option(struct run_opts *o, int c)
 		return 0;
 	case 'c':
 		return parse_vcpus(o, optarg);
+	case 'n':
+		return parse_name(o, optarg);
 	}
 	return hvctl_see_help(&cmd_run);
 }
@@ -253,6 +305,7 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 		{ "initrd", required_argument, NULL, 'i' },
 		{ "cmdline", required_argument, NULL, 'a' },
 		{ "vcpus", required_argument, NULL, 'c' },
+		{ "name", required_argument, NULL, 'n' },
 		{ 0 },
 	};
 	const char *opt;
@@ -260,15 +313,17 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 
 	*o = (struct run_opts){ .mem = DEFAULT_MEM, .mem_arg = "64M",
 				.mode = HV_MODE_LONG, .load = DEFAULT_LOAD, .vcpus = 1 };
-	while ((c = getopt_long(argc, argv, "m:M:l:e:sd:hk:i:a:c:", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:M:l:e:sd:hk:i:a:c:n:", options, NULL)) != -1) {
 		if (c == 'h')
 			return -1;
 		err = parse_option(o, c);
 		if (err)
 			return err;
 	}
-	if (o->kernel)
+	if (o->kernel) {
+		default_name(&o->name, o->kernel);
 		return check_kernel_args(o, argc, argv);
+	}
 	opt = kernel_only_option(o);
 	if (opt)
 		return hvctl_usage_error(&cmd_run, "%s goes with --kernel", opt);
@@ -278,6 +333,7 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 		return hvctl_usage_error(&cmd_run, "one FILE only; '%s' is one too many",
 					 argv[optind + 1]);
 	o->file = argv[optind];
+	default_name(&o->name, o->file);
 	if (!o->entry_set)
 		o->entry = o->load;
 	return 0;
@@ -412,6 +468,8 @@ static int guest_start(const struct run_opts *o, const struct layout *l,
 		hvctl_explain_vm_create(err);
 		return -1;
 	}
+	if (run_name_result(&o->name, hv_vm_set_name(g->vm, o->name.name)))
+		return -1;
 	if (failed(hv_vm_alloc_memory(g->vm, 0, 0, o->mem, 0, NULL),
 		   "cannot give the guest its memory") ||
 	    failed(hv_vm_load_file(g->vm, o->load, o->file, NULL), "cannot load the guest") ||
@@ -468,7 +526,7 @@ static int run_main(int argc, char **argv)
 		const struct kernel_opts k = {
 			.device = o.device, .kernel = o.kernel, .initrd = o.initrd,
 			.cmdline = o.cmdline, .mem_arg = o.mem_arg, .mem = o.mem,
-			.vcpus = o.vcpus, .stats = o.stats,
+			.vcpus = o.vcpus, .stats = o.stats, .name = &o.name,
 		};
 
 		return run_kernel(&k);

@@ -11,6 +11,11 @@
 static const struct hvctl_cmd *const commands[] = {
 	&cmd_info,
 	&cmd_run,
+	&cmd_list,
+	&cmd_stat,
+	&cmd_top,
+	&cmd_events,
+	&cmd_stop,
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -27,8 +32,9 @@ static void usage(FILE *out)
 		"  %-8s %s\n"
 		"\n"
 		"'hvctl help COMMAND' or 'hvctl COMMAND --help' describes a command.\n"
-		"Exit status: 0 done, 1 failed, 2 usage error (hvctl run: the guest's).\n",
-		"help", "show this help, or a command's");
+		"Exit status: 0 done, 1 failed, 2 usage error (hvctl run: also the guest's,\n"
+		"and %d when an administrator stopped the VM).\n",
+		"help", "show this help, or a command's", HVCTL_VM_STOPPED);
 }
 
 static const struct hvctl_cmd *find_command(const char *name)

@@ -17,6 +17,11 @@
 #define HVCTL_OK	0
 #define HVCTL_FAILED	1
 #define HVCTL_USAGE	2
+/*
+ * hvctl run: an administrator stopped the VM (hvctl stop). Even, so that
+ * it is none of the statuses a guest gives itself through port 0xf4 (odd).
+ */
+#define HVCTL_VM_STOPPED	4
 
 struct hvctl_cmd {
 	const char *name;
@@ -28,6 +33,11 @@ struct hvctl_cmd {
 
 extern const struct hvctl_cmd cmd_info;
 extern const struct hvctl_cmd cmd_run;
+extern const struct hvctl_cmd cmd_list;
+extern const struct hvctl_cmd cmd_stat;
+extern const struct hvctl_cmd cmd_top;
+extern const struct hvctl_cmd cmd_events;
+extern const struct hvctl_cmd cmd_stop;
 
 /* "hvctl: " + message + newline on stderr. */
 void hvctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -44,6 +44,18 @@ struct run_ctx {
 	uint64_t hypercalls_refused;
 };
 
+/* The VM's name in hv's registry: --name, else the file's base name. */
+struct run_name {
+	char name[HV_VM_NAME_SIZE];
+	bool given;		/* by --name */
+};
+
+/*
+ * What hv_vm_set_name() or hv_machine_set_name() returned: 0 to go on
+ * (named, or nowhere to show a name), -1 after saying why not.
+ */
+int run_name_result(const struct run_name *name, int err);
+
 /* Run the vCPU until the guest ends; returns hvctl's exit status. */
 int run_guest(struct hv_vcpu *vcpu, struct run_ctx *ctx);
 
@@ -61,6 +73,7 @@ struct kernel_opts {
 	uint64_t mem;
 	uint32_t vcpus;
 	bool stats;
+	const struct run_name *name;
 };
 
 /* Boot the kernel on the PC machine; returns hvctl's exit status. */

@@ -185,6 +185,10 @@ int run_guest(struct hv_vcpu *vcpu, struct run_ctx *ctx)
 
 	ret = hv_vcpu_run_loop(vcpu, &handlers, ctx);
 	com1_flush(&ctx->com1);
+	if (ret == -EPERM && hv_vcpu_run_page(vcpu)->exit_reason == HV_EXIT_STOPPED) {
+		hvctl_err("the VM was stopped by an administrator");
+		return HVCTL_VM_STOPPED;
+	}
 	if (ret < 0) {
 		hvctl_err("running the guest failed: %s", hv_error_detail());
 		return HVCTL_FAILED;

@@ -105,6 +105,8 @@ static int create(const struct kernel_opts *o, struct hv *hv, int console_in,
 		hvctl_err("--mem %s: %s", o->mem_arg, hv_error_detail());
 	else if (err)
 		hvctl_err("cannot create the machine: %s", hv_error_detail());
+	else if (run_name_result(o->name, hv_machine_set_name(*m, o->name->name)))
+		err = -1;
 	return err;
 }
 
@@ -168,6 +170,9 @@ static int report(int ret, const struct hv_machine_result *r, const struct conso
 		hvctl_err("guest shut down: vCPU %u triple-faulted (rip 0x%llx)", r->vcpu,
 			  (unsigned long long)r->rip);
 		return HVCTL_FAILED;
+	case HV_MACHINE_END_VM_STOPPED:
+		hvctl_err("the VM was stopped by an administrator");
+		return HVCTL_VM_STOPPED;
 	case HV_MACHINE_END_STOPPED:
 		if (stop_signal)
 			hvctl_err("stopped by %s", strsignal(stop_signal));

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make check: build everything, run libhv's unit tests here, then boot a
-# Debian kernel in each emulated host (svm: QEMU TCG with AMD-V; vmx: Bochs
+# make check: build everything, run libhv's and hvctl's unit tests here, then
+# boot a Debian kernel in each emulated host (svm: QEMU TCG with AMD-V; vmx: Bochs
 # with VT-x and EPT) and run the selftests, the hvctl smoke tests and the KVM
 # reference checks there, then the selftests again on KVM through libhv,
 # compared test by test with hv (see init.sh, tap-diff.awk); and check that hv refuses a VT-x CPU
@@ -77,6 +77,9 @@ build lib make lib WERROR=1 -j"$JOBS" || true
 lib_test_rc=0
 step lib-test make -C lib test WERROR=1 || lib_test_rc=$?
 build cli make cli WERROR=1 -j"$JOBS" || true
+# hvctl's own tests (options, usage errors, no module): no device either.
+cli_test_rc=0
+step cli-test make -C cli test WERROR=1 || cli_test_rc=$?
 build selftests make selftests -j"$JOBS" || true
 build guests build_guests || true
 
@@ -106,6 +109,7 @@ echo
 echo "==== summary ===="
 summarize_tap build "$BUILD/host.tap"
 summarize_counts "libhv unit tests" "$BUILD/logs/lib-test.log" "$lib_test_rc"
+summarize_counts "hvctl unit tests" "$BUILD/logs/cli-test.log" "$cli_test_rc"
 if [ "$KERNELS" = 1 ]; then
 	summarize_counts "kernel matrix (kernels.sh)" "$BUILD/kernels.log" \
 		"$(cat "$BUILD/kernels.status" 2>/dev/null || echo 1)"

@@ -143,6 +143,22 @@ smoke_section() {
 	sh /hv/smoke.sh -b "$VENDOR" -t "$SMOKE_TIMEOUT" /hv/bin/hvctl /hv/guests
 }
 
+# The VM registry with real guests (hvctl run --name, list, stat, top,
+# events, stop): registry.sh, as root and, for what a user without
+# CAP_SYS_ADMIN sees, as hvtest, made here (the initramfs has no users).
+REGISTRY_USER=hvtest
+registry_section() {
+	section registry
+	mkdir -p /etc
+	grep -q '^root:' /etc/passwd 2>/dev/null || echo 'root:x:0:0:root:/tmp:/bin/sh' >>/etc/passwd
+	grep -q "^$REGISTRY_USER:" /etc/passwd ||
+		echo "$REGISTRY_USER:x:1000:1000:hv test user:/tmp:/bin/sh" >>/etc/passwd
+	grep -q "^$REGISTRY_USER:" /etc/group 2>/dev/null ||
+		echo "$REGISTRY_USER:x:1000:" >>/etc/group
+	sh /hv/registry.sh -t "$SMOKE_TIMEOUT" -u "$REGISTRY_USER" /hv/bin/hvctl /hv/guests
+	hv_log
+}
+
 # Linux (and a multiboot kernel) under hvctl run --kernel: linux.sh.
 linux_section() {
 	section linux
@@ -360,6 +376,7 @@ check)
 	load_hv
 	selftests_section
 	smoke_section
+	registry_section
 	linux_section
 	kvm_section
 	section host_nmi

@@ -227,23 +227,28 @@ step() {
 }
 
 # build_guests: the flat smoke-test guests, linked at hvctl's load address;
-# and multiboot.elf, an ELF32 multiboot kernel linked at 1 MiB: one
-# loadable segment (-N: not page-aligned, no segment for the ELF headers
-# below 1 MiB), its .bss for the loader to clear.
+# and multiboot*.elf (multiboot.S, multiboot_idle.S), ELF32 multiboot
+# kernels linked at 1 MiB: one loadable segment (-N: not page-aligned, no
+# segment for the ELF headers below 1 MiB), its .bss for the loader to clear.
 build_guests() {
 	local out=$BUILD/guests s n
 	mkdir -p "$out"
 	for s in "$TESTBED"/guests/*.S; do
 		n=$(basename "$s" .S)
-		[ "$n" = multiboot ] && continue
+		case $n in
+		multiboot*)
+			gcc -m32 -c -o "$out/$n.o" "$s" &&
+				ld -m elf_i386 -nostdlib -N --no-warn-rwx-segments -Ttext=0x100000 \
+					-e _start --build-id=none -o "$out/$n.elf" "$out/$n.o" ||
+				return 1
+			continue
+			;;
+		esac
 		gcc -c -o "$out/$n.o" "$s" &&
 			ld -m elf_x86_64 -nostdlib -Ttext=0x1000 -e _start --build-id=none \
 				-o "$out/$n.elf" "$out/$n.o" &&
 			objcopy -O binary -j .text "$out/$n.elf" "$out/$n.bin" || return 1
 	done
-	gcc -m32 -c -o "$out/multiboot.o" "$TESTBED/guests/multiboot.S" &&
-		ld -m elf_i386 -nostdlib -N --no-warn-rwx-segments -Ttext=0x100000 -e _start \
-			--build-id=none -o "$out/multiboot.elf" "$out/multiboot.o"
 }
 
 # hvctl_path: where the cli build left hvctl.
@@ -330,8 +335,8 @@ build_guest_initramfs() {
 }
 
 # build_initramfs VENDOR MODE KVER: build/testbed/VENDOR/initrd.gz, holding
-# busybox, /init (init.sh), hv.ko, hvctl with its libraries, the guests and
-# smoke.sh; for MODE check, demo and run also the Linux guest (the host's
+# busybox, /init (init.sh), hv.ko, hvctl with its libraries, the guests,
+# smoke.sh, linux.sh, host_nmi.sh and registry.sh; for MODE check, demo and run also the Linux guest (the host's
 # own /boot/vmlinuz-KVER and build_guest_initramfs's initrd.gz, in
 # /hv/guest/); for MODE check and run the selftests and the vendor's KVM
 # modules. MODE noept needs only busybox, /init and hv.ko (a small, fast
@@ -351,9 +356,9 @@ build_initramfs() {
 	[ -f "$HV_KO" ] && cp "$HV_KO" "$root/hv/hv.ko"
 	if [ "$mode" != noept ]; then
 		install -m 755 "$TESTBED/smoke.sh" "$TESTBED/linux.sh" \
-			"$TESTBED/host_nmi.sh" "$root/hv/"
+			"$TESTBED/host_nmi.sh" "$TESTBED/registry.sh" "$root/hv/"
 		[ -x "$(hvctl_path)" ] && install_elf "$(hvctl_path)" "$root" hv/bin/hvctl
-		cp "$BUILD"/guests/*.bin "$BUILD/guests/multiboot.elf" "$root/hv/guests/"
+		cp "$BUILD"/guests/*.bin "$BUILD"/guests/multiboot*.elf "$root/hv/guests/"
 	fi
 
 	if [ "$mode" = bench ] || { [ "$mode" = run ] && [ -f "$TOP/selftests/build/hv_bench" ]; }; then
