@@ -135,34 +135,29 @@ int reg_find_vm(struct hv_registry *reg, const char *arg, struct hv_vm_info *inf
 	return find_by_name(reg, arg, info);
 }
 
-const char *reg_vm_state(uint32_t state, char *buf, size_t size)
+/* @name, or @prefix and the number where libhv has no name for @value. */
+static const char *name_or_number(const char *name, const char *prefix,
+				  uint32_t value, char *buf, size_t size)
 {
-	const char *name = hv_vm_state_name(state);
-
 	if (name)
 		return name;
-	snprintf(buf, size, "state%" PRIu32, state);
+	snprintf(buf, size, "%s%" PRIu32, prefix, value);
 	return buf;
+}
+
+const char *reg_vm_state(uint32_t state, char *buf, size_t size)
+{
+	return name_or_number(hv_vm_state_name(state), "state", state, buf, size);
 }
 
 const char *reg_vcpu_state(uint32_t state, char *buf, size_t size)
 {
-	const char *name = hv_vcpu_state_name(state);
-
-	if (name)
-		return name;
-	snprintf(buf, size, "state%" PRIu32, state);
-	return buf;
+	return name_or_number(hv_vcpu_state_name(state), "state", state, buf, size);
 }
 
 const char *reg_stat_name(uint32_t index, char *buf, size_t size)
 {
-	const char *name = hv_stat_name(index);
-
-	if (name)
-		return name;
-	snprintf(buf, size, "stat%" PRIu32, index);
-	return buf;
+	return name_or_number(hv_stat_name(index), "stat", index, buf, size);
 }
 
 bool reg_stat_is_time(uint32_t index)

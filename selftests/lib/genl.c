@@ -425,24 +425,25 @@ int genl_parse(const struct nlattr *start, size_t len,
 	return 0;
 }
 
-int genl_u32(const struct nlattr *a, uint32_t *v)
+/* An attribute of exactly @size bytes, copied to @v. */
+static int genl_fixed(const struct nlattr *a, void *v, size_t size)
 {
 	if (!a)
 		return -ENOENT;
-	if (genl_len(a) != sizeof(*v))
+	if (genl_len(a) != size)
 		return -EINVAL;
-	memcpy(v, genl_data(a), sizeof(*v));
+	memcpy(v, genl_data(a), size);
 	return 0;
+}
+
+int genl_u32(const struct nlattr *a, uint32_t *v)
+{
+	return genl_fixed(a, v, sizeof(*v));
 }
 
 int genl_u64(const struct nlattr *a, uint64_t *v)
 {
-	if (!a)
-		return -ENOENT;
-	if (genl_len(a) != sizeof(*v))
-		return -EINVAL;
-	memcpy(v, genl_data(a), sizeof(*v));
-	return 0;
+	return genl_fixed(a, v, sizeof(*v));
 }
 
 int genl_str(const struct nlattr *a, char *buf, size_t size)
